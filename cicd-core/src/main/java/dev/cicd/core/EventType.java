@@ -1,0 +1,7 @@
+package dev.cicd.core;
+
+/** The kind of change an etcd watch reports. */
+public enum EventType {
+    PUT,
+    DELETE
+}

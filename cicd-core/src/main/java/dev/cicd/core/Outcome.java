@@ -1,0 +1,99 @@
+package dev.cicd.core;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * The one recorded result of one event.
+ *
+ * @param event       the event
+ * @param kind        applied, in-sync, rejected or failed
+ * @param reason      empty when applied or in sync; otherwise a sentence naming the cause
+ * @param fingerprint the plan's fingerprint, or empty when no plan was rendered
+ * @param exitCode    a process exit code, when there was a process
+ * @param output      what the action printed or logged
+ * @param requestId   the payload's {@code requestId} field, when present
+ * @param started     when processing of the event started
+ * @param finished    when it ended
+ * @param runLog      the run-log file written for this event, when one was
+ */
+public record Outcome(
+        TriggerEvent event,
+        Kind kind,
+        String reason,
+        Optional<String> fingerprint,
+        OptionalInt exitCode,
+        String output,
+        Optional<String> requestId,
+        Instant started,
+        Instant finished,
+        Optional<Path> runLog) {
+
+    /** The four outcomes. {@link #label()} gives the lower-case name used in status records and metrics. */
+    public enum Kind {
+        APPLIED("applied"),
+        IN_SYNC("in-sync"),
+        REJECTED("rejected"),
+        FAILED("failed");
+
+        private final String label;
+
+        Kind(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+
+        /** The kind for a label ({@code in-sync}) or a constant name ({@code IN_SYNC}). */
+        public static Kind parse(String s) {
+            for (Kind k : values()) {
+                if (k.label.equalsIgnoreCase(s) || k.name().equalsIgnoreCase(s)) {
+                    return k;
+                }
+            }
+            throw new IllegalArgumentException("outcome must be one of applied, in-sync, rejected, failed; was '" + s + "'");
+        }
+    }
+
+    public Outcome {
+        Objects.requireNonNull(event, "event");
+        Objects.requireNonNull(kind, "kind");
+        reason = reason == null ? "" : reason;
+        fingerprint = fingerprint == null ? Optional.empty() : fingerprint;
+        exitCode = exitCode == null ? OptionalInt.empty() : exitCode;
+        output = output == null ? "" : output;
+        requestId = requestId == null ? Optional.empty() : requestId;
+        Objects.requireNonNull(started, "started");
+        Objects.requireNonNull(finished, "finished");
+        runLog = runLog == null ? Optional.empty() : runLog;
+        if ((kind == Kind.REJECTED || kind == Kind.FAILED) && reason.isBlank()) {
+            throw new IllegalArgumentException(kind + " outcome needs a reason (event " + event + ")");
+        }
+    }
+
+    /** The watch name. */
+    public String watch() {
+        return event.watch();
+    }
+
+    /** The event's revision. */
+    public long revision() {
+        return event.modRevision();
+    }
+
+    /** Whether the deployment is where the trigger asked (applied or already in sync). */
+    public boolean succeeded() {
+        return kind == Kind.APPLIED || kind == Kind.IN_SYNC;
+    }
+
+    /** A copy with the run-log path set. */
+    public Outcome withRunLog(Path path) {
+        return new Outcome(event, kind, reason, fingerprint, exitCode, output, requestId, started, finished,
+                Optional.of(path));
+    }
+}
