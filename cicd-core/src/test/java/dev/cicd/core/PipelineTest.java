@@ -1,0 +1,675 @@
+package dev.cicd.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cicd.core.internal.process.ProcessTree;
+import dev.cicd.core.support.Recorder;
+import dev.cicd.core.support.Templates;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.MDC;
+
+@Timeout(120)
+class PipelineTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final String KEY = "/cicd/rollout/trigger";
+    /** The recipe's rollout, as a script that appends "revision tag" to $OUT. */
+    private static final String ROLLOUT = "printf '%s %s\\n' \"$CICD_REVISION\" {{ data.imageTag | sh }} >> \"$OUT\"\n";
+
+    @TempDir
+    Path tmp;
+
+    private final InMemoryTriggerSource source = new InMemoryTriggerSource();
+    private final Recorder recorder = new Recorder();
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (AutoCloseable c : toClose) {
+            c.close();
+        }
+    }
+
+    private static WatchSpec rollout() {
+        return WatchSpec.builder("rollout").prefix("/cicd/rollout").key("/trigger").template("rollout").action("shell")
+                .build();
+    }
+
+    private static String payload(String tag) {
+        return "{\"action\":\"deploy\",\"k8sNamespace\":\"ns-demo1-dev\",\"appName\":\"demo1\",\"svcName\":\"gateway\","
+                + "\"imageTag\":\"" + tag + "\"}";
+    }
+
+    private Path out() {
+        return tmp.resolve("out.txt");
+    }
+
+    private ShellAction shell() {
+        return ShellAction.builder().env("OUT", out().toString()).env("MARK", tmp.resolve("marker").toString())
+                .env("FLAG", tmp.resolve("flag").toString()).env("PIDS", tmp.resolve("pids").toString())
+                .killGrace(Duration.ofMillis(500)).build();
+    }
+
+    private Pipeline.Builder base(Renderer renderer) {
+        return Pipeline.builder().source(source).renderer(renderer).sink(recorder).workDir(tmp.resolve("work"));
+    }
+
+    private Pipeline started(Pipeline.Builder b) {
+        Pipeline p = b.build();
+        toClose.add(p);
+        p.start();
+        return p;
+    }
+
+    private List<String> outLines() throws Exception {
+        return Files.exists(out()) ? Files.readAllLines(out()) : List.of();
+    }
+
+    private static List<Outcome.Kind> kinds(List<Outcome> outcomes) {
+        return outcomes.stream().map(Outcome::kind).toList();
+    }
+
+    // ---- the recipe's self-test ----
+
+    @Test
+    void tenDistinctPutsApplyTenTimesInRevisionOrder() throws Exception {
+        Pipeline p = started(base(Templates.of("rollout", ROLLOUT)).watch(rollout()).action("shell", shell()));
+        List<String> expected = new ArrayList<>();
+        List<Long> revisions = new ArrayList<>();
+        for (int i = 1; i <= 10; i++) {
+            long rev = source.put(KEY, payload("v" + i));
+            revisions.add(rev);
+            expected.add(rev + " v" + i);
+        }
+        List<Outcome> outcomes = recorder.await(10, WAIT);
+        assertEquals(Collections.nCopies(10, Outcome.Kind.APPLIED), kinds(outcomes));
+        assertEquals(revisions, outcomes.stream().map(Outcome::revision).toList());
+        assertEquals(expected, outLines());
+        Pipeline.WatchStats stats = p.stats("rollout");
+        assertEquals(10, stats.received());
+        assertEquals(10, stats.count(Outcome.Kind.APPLIED));
+        assertEquals(revisions.get(9), stats.lastRevision());
+    }
+
+    @Test
+    void tenIdenticalPutsApplyOnceAndAreNineTimesInSync() throws Exception {
+        Pipeline p = started(base(Templates.of("rollout", ROLLOUT)).watch(rollout()).action("shell", shell()));
+        for (int i = 0; i < 10; i++) {
+            source.put(KEY, payload("v1"));
+        }
+        List<Outcome> outcomes = recorder.await(10, WAIT);
+        assertEquals(Outcome.Kind.APPLIED, outcomes.get(0).kind());
+        assertEquals(Collections.nCopies(9, Outcome.Kind.IN_SYNC), kinds(outcomes.subList(1, 10)));
+        assertEquals(1, outLines().size());
+        assertEquals(9, p.stats("rollout").count(Outcome.Kind.IN_SYNC));
+        assertTrue(outcomes.stream().allMatch(o -> o.fingerprint().equals(outcomes.get(0).fingerprint())));
+    }
+
+    @Test
+    void aFailedRunDoesNotBlockARetryOfTheSameValue() throws Exception {
+        // fails the first time (and leaves a flag), succeeds after
+        String template = "if [ ! -e \"$FLAG\" ]; then touch \"$FLAG\"; echo failing; exit 1; fi\n" + ROLLOUT;
+        started(base(Templates.of("rollout", template)).watch(rollout()).action("shell", shell()));
+        for (int i = 0; i < 3; i++) {
+            source.put(KEY, payload("v1"));
+        }
+        List<Outcome> outcomes = recorder.await(3, WAIT);
+        assertEquals(List.of(Outcome.Kind.FAILED, Outcome.Kind.APPLIED, Outcome.Kind.IN_SYNC), kinds(outcomes));
+        assertEquals("exit code 1", outcomes.get(0).reason());
+        assertEquals(1, outcomes.get(0).exitCode().getAsInt());
+        assertTrue(outcomes.get(0).output().contains("failing"));
+        assertEquals(1, outLines().size());
+    }
+
+    // ---- bad input and failures: one outcome each, and the next event runs ----
+
+    @Test
+    void malformedJsonIsRejectedNamingTheKeyAndTheNextEventRuns() throws Exception {
+        started(base(Templates.of("rollout", ROLLOUT)).watch(rollout()).action("shell", shell()));
+        long bad = source.put(KEY, "{\"imageTag\": v1");
+        source.put(KEY, payload("v2"));
+        List<Outcome> outcomes = recorder.await(2, WAIT);
+        assertEquals(List.of(Outcome.Kind.REJECTED, Outcome.Kind.APPLIED), kinds(outcomes));
+        String reason = outcomes.get(0).reason();
+        assertTrue(reason.contains(KEY) && reason.contains("revision " + bad) && reason.contains("not valid JSON"), reason);
+        assertTrue(outcomes.get(0).fingerprint().isEmpty());
+        assertEquals(1, outLines().size(), "nothing ran for the rejected value");
+    }
+
+    @Test
+    void anUndefinedVariableFailsNamingItAndTheTemplateAndTheNextEventRuns() throws Exception {
+        String template = "{% if data.mode == \"typo\" %}echo {{ data.imageTagg }}{% endif %}\n" + ROLLOUT;
+        started(base(Templates.of("rollout", template)).watch(rollout()).action("shell", shell()));
+        source.put(KEY, "{\"mode\":\"typo\",\"imageTag\":\"v1\"}");
+        source.put(KEY, "{\"mode\":\"ok\",\"imageTag\":\"v2\"}");
+        List<Outcome> outcomes = recorder.await(2, WAIT);
+        assertEquals(List.of(Outcome.Kind.FAILED, Outcome.Kind.APPLIED), kinds(outcomes));
+        String reason = outcomes.get(0).reason();
+        assertTrue(reason.contains("imageTagg") && reason.contains("'rollout'") && reason.contains("line 1"), reason);
+        assertEquals(1, outLines().size());
+    }
+
+    @Test
+    void aTemplateSyntaxErrorFailsEveryEventNamingTheTemplateWhileOtherWatchesGoOn() throws Exception {
+        WatchSpec broken = WatchSpec.builder("broken").prefix("/b").key("/trigger").template("broken").action("shell")
+                .build();
+        started(base(Templates.of("rollout", ROLLOUT, "broken", "echo ok\necho {{ data.imageTag ) }}\necho after\n"))
+                .watch(broken).watch(rollout()).action("shell", shell()));
+        source.put("/b/trigger", payload("v1"));
+        source.put("/b/trigger", payload("v2"));
+        source.put(KEY, payload("v3"));
+        recorder.await(3, WAIT);
+        List<Outcome> failed = recorder.outcomes("broken");
+        assertEquals(List.of(Outcome.Kind.FAILED, Outcome.Kind.FAILED), kinds(failed));
+        for (Outcome o : failed) {
+            assertTrue(o.reason().contains("'broken'") && o.reason().contains("line 2"), o.reason());
+        }
+        assertEquals(List.of(Outcome.Kind.APPLIED), kinds(recorder.outcomes("rollout")));
+    }
+
+    @Test
+    void anActionThatTimesOutFailsKillsItsProcessTreeAndTheNextEventRuns() throws Exception {
+        String template = """
+                {% if data.mode == "hang" %}
+                sleep 60 &
+                echo $! > "$PIDS"
+                echo $$ >> "$PIDS"
+                wait
+                {% endif %}
+                """ + ROLLOUT;
+        WatchSpec w = WatchSpec.builder("rollout").prefix("/cicd/rollout").key("/trigger").template("rollout")
+                .action("shell").timeout(Duration.ofSeconds(1)).build();
+        started(base(Templates.of("rollout", template)).watch(w).action("shell", shell()));
+        source.put(KEY, "{\"mode\":\"hang\",\"imageTag\":\"v1\"}");
+        long next = source.put(KEY, "{\"mode\":\"ok\",\"imageTag\":\"v2\"}");
+        List<Outcome> outcomes = recorder.await(2, WAIT);
+        assertEquals(List.of(Outcome.Kind.FAILED, Outcome.Kind.APPLIED), kinds(outcomes));
+        assertTrue(outcomes.get(0).reason().startsWith("timed out after PT1S"), outcomes.get(0).reason());
+        assertEquals(List.of(next + " v2"), outLines());
+        List<String> pids = Files.readAllLines(tmp.resolve("pids"));
+        assertEquals(2, pids.size());
+        for (String pid : pids) {
+            assertFalse(ProcessHandle.of(Long.parseLong(pid.trim())).map(ProcessTree::alive).orElse(false),
+                    "process " + pid + " was killed");
+        }
+    }
+
+    @Test
+    void anActionThatThrowsFailsNamingTheExceptionAndTheNextEventRuns() {
+        Action exploding = (plan, ctx) -> {
+            if (plan.text().contains("explode")) {
+                throw new IllegalStateException("kaboom in " + plan.event().modRevision());
+            }
+            return ActionResult.applied("fine");
+        };
+        started(base(Templates.of("t", "{{ value }}")).action("a", exploding)
+                .watch(WatchSpec.builder("w").prefix("/w").key("/k").template("t").action("a").build()));
+        long rev = source.put("/w/k", "explode");
+        source.put("/w/k", "calm");
+        List<Outcome> outcomes = recorder.await(2, WAIT);
+        assertEquals(List.of(Outcome.Kind.FAILED, Outcome.Kind.APPLIED), kinds(outcomes));
+        String reason = outcomes.get(0).reason();
+        assertTrue(reason.contains("IllegalStateException") && reason.contains("kaboom in " + rev), reason);
+        assertEquals("fine", outcomes.get(1).output());
+    }
+
+    @Test
+    void aRejectionFromTheActionIsRecordedAndNotDeduplicated() {
+        Action rejecting = (plan, ctx) -> ActionResult.rejected("namespace 'kube-system' is not allowed");
+        started(base(Templates.of("t", "{{ value }}")).action("a", rejecting)
+                .watch(WatchSpec.builder("w").prefix("/w").key("/k").template("t").action("a").build()));
+        source.put("/w/k", "same");
+        source.put("/w/k", "same");
+        List<Outcome> outcomes = recorder.await(2, WAIT);
+        assertEquals(List.of(Outcome.Kind.REJECTED, Outcome.Kind.REJECTED), kinds(outcomes));
+        assertEquals("namespace 'kube-system' is not allowed", outcomes.get(0).reason());
+    }
+
+    @Test
+    void anActionThatIgnoresItsTimeoutIsInterruptedAndTheWatchGoesOn() {
+        AtomicBoolean laterInterrupted = new AtomicBoolean();
+        Action stubborn = (plan, ctx) -> {
+            if (plan.text().equals("hang")) {
+                try {
+                    Thread.sleep(30_000);
+                    return ActionResult.applied("slept");
+                } catch (InterruptedException e) {
+                    throw CicdException.interrupted("sleeping", e);
+                }
+            }
+            laterInterrupted.set(Thread.currentThread().isInterrupted());
+            return ActionResult.applied("quick");
+        };
+        WatchSpec w = WatchSpec.builder("w").prefix("/w").key("/k").template("t").action("a")
+                .timeout(Duration.ofMillis(200)).build();
+        started(base(Templates.of("t", "{{ value }}")).action("a", stubborn).watch(w)
+                .actionGrace(Duration.ofMillis(200)));
+        source.put("/w/k", "hang");
+        source.put("/w/k", "next");
+        List<Outcome> outcomes = recorder.await(2, WAIT);
+        assertEquals(List.of(Outcome.Kind.FAILED, Outcome.Kind.APPLIED), kinds(outcomes));
+        assertTrue(outcomes.get(0).reason().contains("ran past its timeout of PT0.2S"), outcomes.get(0).reason());
+        assertFalse(laterInterrupted.get(), "the next action does not inherit the interrupt");
+    }
+
+    // ---- shell injection ----
+
+    @Test
+    void aPayloadQuotedWithShNeverRunsInjectedCommands() throws Exception {
+        started(base(Templates.of("rollout", "echo {{ data.imageTag | sh }} >> \"$OUT\"\n"))
+                .watch(rollout()).action("shell", shell()));
+        List<String> tags = List.of("v1; touch $MARK", "v1 $(touch $MARK)", "v1 `touch $MARK`", "v1' ; touch \"$MARK\" ; '",
+                "v1\ntouch $MARK");
+        for (String tag : tags) {
+            source.put(KEY, "{\"imageTag\":" + new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(tag) + "}");
+        }
+        List<Outcome> outcomes = recorder.await(tags.size(), WAIT);
+        assertEquals(Collections.nCopies(tags.size(), Outcome.Kind.APPLIED), kinds(outcomes), outcomes.toString());
+        assertFalse(Files.exists(tmp.resolve("marker")), "the injected command never ran");
+        assertEquals(String.join("\n", tags) + "\n", Files.readString(out()), "each tag was echoed literally");
+    }
+
+    @Test
+    void theInjectionTestWouldNoticeAnUnquotedValue() throws Exception {
+        // the control for the test above: without | sh the same payload does run the injected command
+        started(base(Templates.of("rollout", "echo {{ data.imageTag }} >> \"$OUT\"\n"))
+                .watch(rollout()).action("shell", shell()));
+        source.put(KEY, "{\"imageTag\":\"v1; touch $MARK\"}");
+        recorder.await(1, WAIT);
+        assertTrue(Files.exists(tmp.resolve("marker")));
+    }
+
+    // ---- scale and order ----
+
+    @Test
+    void tenThousandEventsOverAHundredWatchesAllGetAnOutcomeInPerWatchOrder() throws Exception {
+        int watches = 100;
+        int perWatch = 100;
+        Map<String, List<Long>> executed = new ConcurrentHashMap<>();
+        Action noop = (plan, ctx) -> {
+            executed.computeIfAbsent(plan.watch(), k -> Collections.synchronizedList(new ArrayList<>()))
+                    .add(plan.event().modRevision());
+            return ActionResult.applied("");
+        };
+        Pipeline.Builder b = base(Templates.of("t", "deploy {{ value }}")).action("noop", noop);
+        for (int w = 0; w < watches; w++) {
+            b.watch(WatchSpec.builder(String.format("w%03d", w)).prefix(String.format("/t/w%03d", w)).key("/trigger")
+                    .template("t").action("noop").build());
+        }
+        Pipeline p = started(b);
+        ExecutorService writers = Executors.newFixedThreadPool(4);
+        try {
+            for (int t = 0; t < 4; t++) {
+                int writer = t;
+                writers.execute(() -> {
+                    for (int i = 0; i < perWatch; i++) {
+                        for (int w = writer; w < watches; w += 4) {
+                            source.put(String.format("/t/w%03d/trigger", w), "v" + i);
+                        }
+                    }
+                });
+            }
+        } finally {
+            writers.shutdown();
+            assertTrue(writers.awaitTermination(60, TimeUnit.SECONDS));
+        }
+        assertTrue(source.awaitDelivered(WAIT));
+        assertTrue(p.awaitIdle(WAIT));
+        assertEquals(watches * perWatch, recorder.outcomes().size());
+        for (int w = 0; w < watches; w++) {
+            String name = String.format("w%03d", w);
+            List<Long> revs = recorder.outcomes(name).stream().map(Outcome::revision).toList();
+            assertEquals(perWatch, revs.size(), name);
+            for (int i = 1; i < revs.size(); i++) {
+                assertTrue(revs.get(i) > revs.get(i - 1), name + " out of order: " + revs);
+            }
+            assertEquals(revs, executed.get(name), name + ": the action ran in the same order");
+            assertEquals(perWatch, p.stats(name).count(Outcome.Kind.APPLIED));
+        }
+    }
+
+    @Test
+    void eventsAtOrBelowTheLastProcessedRevisionAreDropped() {
+        TriggerSource replaying = (watches, checkpoints, listener) -> {
+            for (long rev : new long[] {1, 2, 2, 1, 3}) {
+                listener.onEvent(TriggerEvent.put("w", "/w/k", "v" + rev, rev));
+            }
+            return () -> { };
+        };
+        Pipeline p = Pipeline.builder().source(replaying).renderer(Templates.of("t", "{{ value }}")).sink(recorder)
+                .action("a", (plan, ctx) -> ActionResult.applied(""))
+                .watch(WatchSpec.builder("w").prefix("/w").key("/k").template("t").action("a").dedupe(false).build())
+                .workDir(tmp).build();
+        toClose.add(p);
+        p.start();
+        assertTrue(p.awaitIdle(WAIT));
+        assertEquals(List.of(1L, 2L, 3L), recorder.outcomes().stream().map(Outcome::revision).toList());
+        assertEquals(2, p.stats("w").dropped());
+        assertEquals(5, p.stats("w").received());
+    }
+
+    @Test
+    void theRendererSeesTheWatchesCurrentKeysRelativeToItsPrefix() {
+        List<SortedMap<String, String>> seen = new CopyOnWriteArrayList<>();
+        Renderer capturing = (watch, event, keys) -> {
+            seen.add(new TreeMap<>(keys));
+            return Plan.of(event, event.type() + " " + event.key());
+        };
+        started(base(capturing).action("a", (plan, ctx) -> ActionResult.applied(""))
+                .watch(WatchSpec.builder("app").prefix("/app").template("t").action("a").includeDeletes(true).build()));
+        source.put("/app/a", "1");
+        source.put("/app/b", "2");
+        source.delete("/app/a");
+        source.put("/other/c", "3");
+        List<Outcome> outcomes = recorder.await(3, WAIT);
+        assertEquals(List.of(Map.of("/a", "1"), Map.of("/a", "1", "/b", "2"), Map.of("/b", "2")), seen);
+        assertEquals(EventType.DELETE, outcomes.get(2).event().type());
+    }
+
+    // ---- checkpoints, sinks, close ----
+
+    @Test
+    void aRestartResumesAfterTheCheckpointAndSkipsWhatWasProcessed() throws Exception {
+        InMemoryCheckpointStore checkpoints = new InMemoryCheckpointStore();
+        List<Long> executed = new CopyOnWriteArrayList<>();
+        Action recording = (plan, ctx) -> {
+            executed.add(plan.event().modRevision());
+            return ActionResult.applied("");
+        };
+        WatchSpec w = WatchSpec.builder("w").prefix("/w").key("/k").template("t").action("a").build();
+        Pipeline first = base(Templates.of("t", "{{ value }}")).action("a", recording).watch(w).checkpoints(checkpoints)
+                .build();
+        first.start();
+        for (int i = 1; i <= 3; i++) {
+            source.put("/w/k", "before-" + i);
+        }
+        recorder.await(3, WAIT);
+        first.close();
+        assertEquals(OptionalLong.of(3), checkpoints.load("w"));
+
+        long r4 = source.put("/w/k", "while-down-4");
+        long r5 = source.put("/w/k", "while-down-5");
+        Pipeline second = started(base(Templates.of("t", "{{ value }}")).action("a", recording).watch(w)
+                .checkpoints(checkpoints));
+        long r6 = source.put("/w/k", "after-6");
+        assertTrue(source.awaitDelivered(WAIT));
+        assertTrue(second.awaitIdle(WAIT));
+        assertEquals(List.of(1L, 2L, 3L, r4, r5, r6), executed);
+        assertEquals(OptionalLong.of(r6), checkpoints.load("w"));
+        assertEquals(3, second.stats("w").received(), "nothing before the checkpoint was delivered again");
+    }
+
+    @Test
+    void aThrowingSinkAndAThrowingCheckpointStoreDoNotStopThePipeline() {
+        AtomicInteger saves = new AtomicInteger();
+        CheckpointStore broken = new CheckpointStore() {
+            @Override
+            public OptionalLong load(String watch) {
+                return OptionalLong.empty();
+            }
+
+            @Override
+            public void save(String watch, long revision) {
+                saves.incrementAndGet();
+                throw new IllegalStateException("disk full");
+            }
+        };
+        OutcomeSink throwing = o -> {
+            throw new IllegalStateException("sink down");
+        };
+        Pipeline p = started(Pipeline.builder().source(source).renderer(Templates.of("t", "{{ value }}"))
+                .sink(throwing).sink(recorder).checkpoints(broken).workDir(tmp)
+                .action("a", (plan, ctx) -> ActionResult.applied(""))
+                .watch(WatchSpec.builder("w").prefix("/w").key("/k").template("t").action("a").build()));
+        for (int i = 0; i < 5; i++) {
+            source.put("/w/k", "v" + i);
+        }
+        List<Outcome> outcomes = recorder.await(5, WAIT);
+        assertEquals(Collections.nCopies(5, Outcome.Kind.APPLIED), kinds(outcomes));
+        assertTrue(p.awaitIdle(WAIT));
+        assertEquals(5, saves.get());
+    }
+
+    @Test
+    void closeWaitsForAnInFlightAction() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        AtomicBoolean finished = new AtomicBoolean();
+        Action slow = (plan, ctx) -> {
+            started.countDown();
+            try {
+                Thread.sleep(700);
+            } catch (InterruptedException e) {
+                throw CicdException.interrupted("sleeping", e);
+            }
+            finished.set(true);
+            return ActionResult.applied("done");
+        };
+        InMemoryCheckpointStore checkpoints = new InMemoryCheckpointStore();
+        Pipeline p = base(Templates.of("t", "{{ value }}")).action("a", slow).checkpoints(checkpoints)
+                .watch(WatchSpec.builder("w").prefix("/w").key("/k").template("t").action("a").build()).build();
+        p.start();
+        long rev = source.put("/w/k", "v1");
+        assertTrue(started.await(10, TimeUnit.SECONDS));
+        p.close();
+        assertTrue(finished.get(), "close() returned only after the action");
+        assertEquals(1, recorder.outcomes().size());
+        assertEquals(OptionalLong.of(rev), checkpoints.load("w"));
+        source.put("/w/k", "v2");
+        Thread.sleep(100);
+        assertEquals(1, recorder.outcomes().size(), "nothing is processed after close");
+    }
+
+    @Test
+    void closeInterruptsAnActionAfterTheCloseTimeoutAndDoesNotCheckpointIt() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        AtomicBoolean interrupted = new AtomicBoolean();
+        Action stuck = (plan, ctx) -> {
+            started.countDown();
+            try {
+                Thread.sleep(60_000);
+                return ActionResult.applied("");
+            } catch (InterruptedException e) {
+                interrupted.set(true);
+                Thread.currentThread().interrupt();
+                return ActionResult.failed("interrupted", "");
+            }
+        };
+        InMemoryCheckpointStore checkpoints = new InMemoryCheckpointStore();
+        Pipeline p = base(Templates.of("t", "{{ value }}")).action("a", stuck).checkpoints(checkpoints)
+                .closeTimeout(Duration.ofMillis(200))
+                .watch(WatchSpec.builder("w").prefix("/w").key("/k").template("t").action("a").build()).build();
+        p.start();
+        source.put("/w/k", "v1");
+        assertTrue(started.await(10, TimeUnit.SECONDS));
+        long t0 = System.nanoTime();
+        p.close();
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(10), "close is bounded");
+        assertTrue(interrupted.get());
+        assertTrue(checkpoints.load("w").isEmpty(), "an event cut short by close is replayed after a restart");
+        assertEquals(List.of(), recorder.outcomes());
+    }
+
+    // ---- wiring ----
+
+    @Test
+    void aWatchNamingAnUnknownActionFailsTheBuildNamingBoth() {
+        CicdException e = assertThrows(CicdException.class, () -> Pipeline.builder().source(source)
+                .renderer(Templates.of("t", "x")).action("shell", shell())
+                .watch(WatchSpec.builder("rollout").template("t").action("kubernetes").build()).build());
+        assertEquals(CicdException.Code.CONFIG, e.code());
+        assertTrue(e.getMessage().contains("rollout") && e.getMessage().contains("'kubernetes'"), e.getMessage());
+    }
+
+    @Test
+    void nothingStartsAThreadBeforeStart() {
+        Set<Thread> before = Thread.getAllStackTraces().keySet();
+        Pipeline p = base(Templates.of("t", "x")).action("a", (plan, ctx) -> ActionResult.applied(""))
+                .watch(WatchSpec.builder("w").template("t").action("a").build()).build();
+        toClose.add(p);
+        List<String> created = Thread.getAllStackTraces().keySet().stream().filter(t -> !before.contains(t))
+                .map(Thread::getName).filter(n -> n.startsWith("cicd-")).toList();
+        assertEquals(List.of(), created);
+        assertTrue(p.workDir().isEmpty());
+    }
+
+    @Test
+    void aDefaultWorkDirectoryIsCreatedAtStartAndRemovedAtClose() {
+        List<Path> seen = new CopyOnWriteArrayList<>();
+        Pipeline p = Pipeline.builder().source(source).renderer(Templates.of("t", "{{ value }}")).sink(recorder)
+                .action("a", (plan, ctx) -> {
+                    seen.add(ctx.workDir());
+                    return ActionResult.applied("");
+                })
+                .watch(WatchSpec.builder("w").prefix("/w").key("/k").template("t").action("a").build()).build();
+        p.start();
+        Path dir = p.workDir().orElseThrow();
+        source.put("/w/k", "v");
+        recorder.await(1, WAIT);
+        assertEquals(List.of(dir.resolve("w")), seen);
+        p.close();
+        assertFalse(Files.exists(dir));
+    }
+
+    @Test
+    void mdcCarriesWatchKeyRevisionAndRequestIdDuringProcessingOnly() throws Exception {
+        List<Map<String, String>> during = new CopyOnWriteArrayList<>();
+        List<Map<String, String>> after = new CopyOnWriteArrayList<>();
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>()) {
+            @Override
+            protected void afterExecute(Runnable r, Throwable t) {
+                Map<String, String> m = MDC.getCopyOfContextMap();
+                after.add(m == null ? Map.of() : m);
+            }
+        };
+        try {
+            Action capturing = (plan, ctx) -> {
+                during.add(MDC.getCopyOfContextMap());
+                return ActionResult.applied("");
+            };
+            started(base(Templates.of("t", "{{ value }}")).action("a", capturing).executor(executor)
+                    .watch(WatchSpec.builder("w").prefix("/w").key("/k").template("t").action("a").build()));
+            long rev = source.put("/w/k", "{\"requestId\":\"req-42\",\"imageTag\":\"v1\"}");
+            Outcome o = recorder.await(1, WAIT).get(0);
+            assertEquals(Optional.of("req-42"), o.requestId());
+            assertEquals(Map.of("watch", "w", "key", "/w/k", "revision", Long.toString(rev), "requestId", "req-42"),
+                    during.get(0));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (after.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertFalse(after.isEmpty());
+            assertTrue(after.stream().allMatch(Map::isEmpty), "MDC cleared after processing: " + after);
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    @Test
+    void executedPlansGetARunLogAndInSyncOnesDoNot() throws Exception {
+        RunLog runLog = RunLog.builder().dir(tmp.resolve("logs")).build();
+        started(base(Templates.of("rollout", ROLLOUT)).watch(rollout()).action("shell", shell()).runLog(runLog));
+        long rev = source.put(KEY, payload("v7"));
+        source.put(KEY, payload("v7"));
+        List<Outcome> outcomes = recorder.await(2, WAIT);
+        Path log = outcomes.get(0).runLog().orElseThrow();
+        assertEquals(tmp.resolve("logs").resolve("rollout"), log.getParent());
+        assertTrue(log.getFileName().toString().endsWith("-r" + rev + ".log"));
+        String text = Files.readString(log);
+        assertTrue(text.contains("outcome: applied") && text.contains("'v7'") && text.contains("exit-code: 0"), text);
+        assertEquals(Outcome.Kind.IN_SYNC, outcomes.get(1).kind());
+        assertTrue(outcomes.get(1).runLog().isEmpty());
+    }
+
+    @Test
+    void sourceNoticesReachEverySink() throws Exception {
+        source.put("/w/k", "a");
+        source.put("/w/k", "b");
+        source.put("/w/k", "c");
+        source.compact(2);
+        Recorder second = new Recorder();
+        started(base(Templates.of("t", "{{ value }}")).sink(second).action("a", (plan, ctx) -> ActionResult.applied(""))
+                .checkpoints(new InMemoryCheckpointStore(Map.of("w", 1L)))
+                .watch(WatchSpec.builder("w").prefix("/w").key("/k").template("t").action("a").build()));
+        assertEquals(SourceNotice.Kind.GAP, recorder.awaitNotices(1, WAIT).get(0).kind());
+        assertEquals(SourceNotice.Kind.GAP, second.awaitNotices(1, WAIT).get(0).kind());
+        assertEquals(List.of(3L), recorder.await(1, WAIT).stream().map(Outcome::revision).toList());
+    }
+
+    @Test
+    void aCommitterReplacesRecordingAndCheckpointingAndItsFailureHaltsTheWatch() throws Exception {
+        List<String> commits = new CopyOnWriteArrayList<>();
+        OutcomeCommitter committer = (outcome, plan) -> {
+            if (outcome.event().text().equals("deposed")) {
+                throw new CicdException(CicdException.Code.SOURCE, "not the leader any more");
+            }
+            commits.add(outcome.watch() + "@" + outcome.revision() + ":" + outcome.kind().label()
+                    + plan.map(pl -> "+plan").orElse(""));
+        };
+        InMemoryCheckpointStore checkpoints = new InMemoryCheckpointStore();
+        InMemoryDeduplicator dedupe = new InMemoryDeduplicator();
+        Pipeline p = started(base(Templates.of("t", "{{ value }}")).committer(committer).checkpoints(checkpoints)
+                .deduplicator(dedupe).action("a", (plan, ctx) -> ActionResult.applied(""))
+                .watch(WatchSpec.builder("w").prefix("/w").key("/k").template("t").action("a").build())
+                .watch(WatchSpec.builder("v").prefix("/v").key("/k").template("t").action("a").build()));
+        long r1 = source.put("/w/k", "one");
+        source.put("/w/k", "deposed");
+        source.put("/w/k", "three");
+        long v1 = source.put("/v/k", "other");
+        assertTrue(source.awaitDelivered(WAIT));
+        assertTrue(p.awaitIdle(WAIT));
+        assertEquals(Set.of("w@" + r1 + ":applied+plan", "v@" + v1 + ":applied+plan"), Set.copyOf(commits));
+        assertTrue(checkpoints.snapshot().isEmpty(), "the committer owns the checkpoint");
+        assertTrue(dedupe.lastApplied("w").isEmpty(), "the committer owns the fingerprint");
+        assertTrue(p.stats("w").halted());
+        assertFalse(p.stats("v").halted());
+        assertEquals(1, p.stats("w").dropped(), "the event after the failed commit is not processed");
+    }
+
+    @Test
+    void statsCountOutcomesByKind() {
+        Pipeline p = started(base(Templates.of("t", "{{ data.x }}")).action("a", (plan, ctx) -> ActionResult.applied(""))
+                .watch(WatchSpec.builder("w").prefix("/w").key("/k").template("t").action("a").build()));
+        source.put("/w/k", "{\"x\":1}");
+        source.put("/w/k", "{\"x\":1}");
+        source.put("/w/k", "nope");
+        recorder.await(3, WAIT);
+        Pipeline.WatchStats s = p.stats().get("w");
+        assertNotNull(s);
+        assertEquals(Map.of(Outcome.Kind.APPLIED, 1L, Outcome.Kind.IN_SYNC, 1L, Outcome.Kind.REJECTED, 1L,
+                Outcome.Kind.FAILED, 0L), s.outcomes());
+        assertEquals(3, s.completed());
+        assertEquals(3, s.received());
+        assertEquals(recorder.outcomes().stream().map(Outcome::kind).collect(Collectors.toSet()),
+                Set.of(Outcome.Kind.APPLIED, Outcome.Kind.IN_SYNC, Outcome.Kind.REJECTED));
+    }
+}
