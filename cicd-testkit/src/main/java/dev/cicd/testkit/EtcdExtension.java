@@ -1,16 +1,14 @@
 package dev.cicd.testkit;
 
+import dev.cicd.testkit.internal.junit.FixtureLifecycle;
 import dev.cicd.testkit.internal.etcd.EtcdFixtureImpl;
 import dev.cicd.testkit.internal.etcd.EtcdSettings;
 import io.etcd.jetcd.Client;
-import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
-import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
@@ -21,8 +19,9 @@ import org.junit.jupiter.api.extension.TestInstancePostProcessor;
  *
  * <p>Two ways to use it:
  * <ul>
- *   <li>declaratively with {@link WithEtcd} on the test class: one fixture per class, injected
- *       into {@link EtcdFixture} fields and {@link EtcdFixture} / {@link Client} parameters;</li>
+ *   <li>declaratively with {@link WithEtcd} on the test class: one fixture per class (shared with
+ *       {@code @Nested} classes), injected into non-final fields of type {@link EtcdFixture} or
+ *       {@link Client} and into parameters of those types;</li>
  *   <li>programmatically:
  *       {@code @RegisterExtension static EtcdExtension etcd = EtcdExtension.builder().members(3).build();}
  *       then {@code etcd.fixture()} (and parameters as above). A static field gives one fixture
@@ -33,21 +32,17 @@ import org.junit.jupiter.api.extension.TestInstancePostProcessor;
 public final class EtcdExtension implements BeforeAllCallback, BeforeEachCallback, TestInstancePostProcessor,
         ParameterResolver {
 
-    private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(EtcdExtension.class);
-    private static final String DECLARATIVE_KEY = "declarative-etcd-fixture";
-
-    /** Empty for the declarative use (settings come from {@link WithEtcd}). */
-    private final Optional<EtcdSettings> settings;
-    private volatile EtcdFixture fixture;
-    private volatile boolean classLevel;
+    private final FixtureLifecycle<EtcdFixture, EtcdSettings, WithEtcd> lifecycle;
 
     /** Used by {@link WithEtcd}; reads its settings from the annotation on the test class. */
     public EtcdExtension() {
-        this.settings = Optional.empty();
+        this(Optional.empty());
     }
 
-    private EtcdExtension(EtcdSettings settings) {
-        this.settings = Optional.of(settings);
+    private EtcdExtension(Optional<EtcdSettings> settings) {
+        this.lifecycle = new FixtureLifecycle<>(EtcdExtension.class, EtcdFixture.class, Client.class, EtcdFixture::client,
+                WithEtcd.class, a -> EtcdFixture.builder().members(a.members()).backend(a.backend())
+                        .startupTimeout(Duration.ofSeconds(a.startupTimeoutSeconds())).settings(), () -> EtcdFixture.builder().settings(), EtcdFixtureImpl::start, settings);
     }
 
     /** A builder for {@code @RegisterExtension}. */
@@ -58,110 +53,36 @@ public final class EtcdExtension implements BeforeAllCallback, BeforeEachCallbac
     /**
      * The running fixture of a programmatically registered extension.
      *
-     * @throws IllegalStateException before JUnit started it (it starts before the class's tests,
-     *                               or before each test for an instance field)
+     * @throws IllegalStateException before JUnit started it (before the class's tests for a static
+     *                               field, before each test for an instance field)
      */
     public EtcdFixture fixture() {
-        EtcdFixture current = fixture;
-        if (current == null) {
-            throw new IllegalStateException("the etcd fixture is not started yet: JUnit starts it before the "
-                    + "tests of the class (static @RegisterExtension field) or before each test (instance field)");
-        }
-        return current;
+        return lifecycle.fixture();
     }
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        classLevel = true;
-        EtcdFixture current = obtain(context);
-        if (settings.isEmpty()) {
-            injectFields(context.getRequiredTestClass(), null, current);
-        }
+        lifecycle.beforeAll(context);
     }
 
     @Override
     public void postProcessTestInstance(Object testInstance, ExtensionContext context) {
-        if (settings.isEmpty()) {
-            injectFields(testInstance.getClass(), testInstance, obtain(context));
-        }
+        lifecycle.postProcessTestInstance(testInstance, context);
     }
 
     @Override
     public void beforeEach(ExtensionContext context) {
-        obtain(context);
+        lifecycle.beforeEach(context);
     }
 
     @Override
     public boolean supportsParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
-        Class<?> type = parameterContext.getParameter().getType();
-        return type == EtcdFixture.class || type == Client.class;
+        return lifecycle.supportsParameter(parameterContext.getParameter().getType());
     }
 
     @Override
     public Object resolveParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
-        EtcdFixture current = obtain(extensionContext);
-        return parameterContext.getParameter().getType() == Client.class ? current.client() : current;
-    }
-
-    /** The fixture for this context, started on first use and stored where JUnit will close it. */
-    private EtcdFixture obtain(ExtensionContext context) {
-        EtcdFixture current;
-        if (settings.isEmpty()) {
-            ExtensionContext scope = classScope(context);
-            EtcdSettings declared = declaredSettings(scope.getRequiredTestClass());
-            current = scope.getStore(NAMESPACE)
-                    .computeIfAbsent(DECLARATIVE_KEY, key -> EtcdFixtureImpl.start(declared), EtcdFixture.class);
-        } else {
-            // a static field is registered at class level (beforeAll runs); an instance field per test
-            ExtensionContext scope = classLevel || context.getTestMethod().isEmpty() ? classScope(context) : context;
-            EtcdSettings configured = settings.get();
-            current = scope.getStore(NAMESPACE)
-                    .computeIfAbsent(this, key -> EtcdFixtureImpl.start(configured), EtcdFixture.class);
-        }
-        fixture = current;
-        return current;
-    }
-
-    private static ExtensionContext classScope(ExtensionContext context) {
-        ExtensionContext current = context;
-        while (current.getTestMethod().isPresent() && current.getParent().isPresent()) {
-            current = current.getParent().get();
-        }
-        return current;
-    }
-
-    private static EtcdSettings declaredSettings(Class<?> testClass) {
-        for (Class<?> type = testClass; type != null; type = type.getEnclosingClass()) {
-            WithEtcd annotation = type.getAnnotation(WithEtcd.class);
-            if (annotation != null) {
-                return EtcdFixture.builder()
-                        .members(annotation.members())
-                        .backend(annotation.backend())
-                        .startupTimeout(Duration.ofSeconds(annotation.startupTimeoutSeconds()))
-                        .settings();
-            }
-        }
-        return EtcdFixture.builder().settings();
-    }
-
-    private static void injectFields(Class<?> type, Object instance, EtcdFixture fixture) {
-        boolean statics = instance == null;
-        for (Class<?> current = type; current != null && current != Object.class; current = current.getSuperclass()) {
-            for (Field field : current.getDeclaredFields()) {
-                int modifiers = field.getModifiers();
-                // final fields belong to the test (e.g. set from a constructor parameter): left alone
-                if (field.getType() != EtcdFixture.class || Modifier.isStatic(modifiers) != statics
-                        || Modifier.isFinal(modifiers)) {
-                    continue;
-                }
-                try {
-                    field.setAccessible(true);
-                    field.set(instance, fixture);
-                } catch (ReflectiveOperationException | RuntimeException e) {
-                    throw new ExtensionConfigurationException("@WithEtcd cannot inject " + field, e);
-                }
-            }
-        }
+        return lifecycle.resolveParameter(parameterContext.getParameter().getType(), extensionContext);
     }
 
     /** Options of a programmatically registered extension (same meaning as {@link EtcdFixture.Builder}). */
@@ -203,7 +124,7 @@ public final class EtcdExtension implements BeforeAllCallback, BeforeEachCallbac
 
         /** The extension; it starts nothing until JUnit calls it. */
         public EtcdExtension build() {
-            return new EtcdExtension(fixture.settings());
+            return new EtcdExtension(Optional.of(fixture.settings()));
         }
     }
 }
