@@ -1,0 +1,283 @@
+package dev.cicd.etcd;
+
+import dev.cicd.etcd.internal.Etcd;
+import dev.cicd.etcd.internal.StateOps;
+import dev.cicd.etcd.internal.StatusJson;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.options.GetOption;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The durable state of one runner group in etcd, and the one way to build the stores on it.
+ *
+ * <pre>
+ *   EtcdState state = EtcdState.builder(client).group("prod").runnerId("runner-a")
+ *           .fence(election).build();
+ *   pipeline: committer/deduplicator/checkpoints = state.store(), sink = state.noticeSink()
+ * </pre>
+ *
+ * Keys (defaults): {@code /cicd/.state/<group>/checkpoint/<watch>},
+ * {@code /cicd/.state/<group>/applied/<watch>}, {@code /cicd/.status/<watch>/<revision>} (lease, 7 days),
+ * {@code /cicd/.status/<watch>/latest}, {@code /cicd/.status/<watch>/notice}.
+ */
+public final class EtcdState {
+
+    /** Parent of the default state prefix: {@code /cicd/.state} (the prefix is {@code /cicd/.state/<group>}). */
+    public static final String DEFAULT_STATE_ROOT = "/cicd/.state";
+    /** Default status prefix: {@code /cicd/.status}. */
+    public static final String DEFAULT_STATUS_PREFIX = "/cicd/.status";
+    /** Default group: {@code default}. */
+    public static final String DEFAULT_GROUP = "default";
+    /** Default lifetime of per-revision status records: 7 days. */
+    public static final Duration DEFAULT_STATUS_TTL = Duration.ofDays(7);
+
+    private final StateOps ops;
+    private final Client client;
+    private final Duration requestTimeout;
+    private final EtcdStateStore store;
+    private final EtcdCheckpointStore checkpoints;
+    private final EtcdDeduplicator deduplicator;
+    private final EtcdStatusSink statusSink;
+    private final EtcdStatusSink noticeSink;
+
+    private EtcdState(Builder b) {
+        String statePrefix = b.statePrefix != null ? b.statePrefix : DEFAULT_STATE_ROOT + "/" + b.group;
+        String runnerId = b.runnerId != null ? b.runnerId : defaultRunnerId();
+        this.client = b.client;
+        this.requestTimeout = b.requestTimeout;
+        this.ops = new StateOps(b.client, b.group, statePrefix, b.statusPrefix, runnerId, b.statusTtl, b.requestTimeout,
+                b.retryFor, b.fence == null ? null : b.fence.fence(), b.clock, b.batchCommits);
+        this.store = new EtcdStateStore(ops);
+        this.checkpoints = new EtcdCheckpointStore(ops);
+        this.deduplicator = new EtcdDeduplicator(ops);
+        this.statusSink = new EtcdStatusSink(ops, true);
+        this.noticeSink = new EtcdStatusSink(ops, false);
+    }
+
+    public static Builder builder(Client client) {
+        return new Builder(client);
+    }
+
+    /** Committer + deduplicator + checkpoint store writing all three in one transaction per outcome. */
+    public EtcdStateStore store() {
+        return store;
+    }
+
+    public EtcdCheckpointStore checkpoints() {
+        return checkpoints;
+    }
+
+    public EtcdDeduplicator deduplicator() {
+        return deduplicator;
+    }
+
+    /** Writes a status record per outcome and the latest notice per watch. */
+    public EtcdStatusSink statusSink() {
+        return statusSink;
+    }
+
+    /** Writes only notices (use with {@link #store()} as committer, which writes the status records). */
+    public EtcdStatusSink noticeSink() {
+        return noticeSink;
+    }
+
+    public String group() {
+        return ops.group();
+    }
+
+    /**
+     * Waits until every outcome committed so far is in etcd (with {@link Builder#batchCommits}; otherwise
+     * commits are synchronous and this returns true at once).
+     *
+     * @return false when the timeout passed first
+     */
+    public boolean flush(Duration timeout) {
+        return ops.flush(timeout);
+    }
+
+    /** The state prefix, without trailing '/'. */
+    public String statePrefix() {
+        return ops.statePrefix();
+    }
+
+    /** The status prefix, without trailing '/'. */
+    public String statusPrefix() {
+        return ops.statusPrefix();
+    }
+
+    public String runnerId() {
+        return ops.runnerId();
+    }
+
+    /** The status record of one event, if it was recorded (and has not expired). */
+    public Optional<StatusRecord> status(String watch, long revision) {
+        return read(ops.statusKey(watch, revision));
+    }
+
+    /** The newest status record of a watch. */
+    public Optional<StatusRecord> latest(String watch) {
+        return read(ops.latestKey(watch));
+    }
+
+    /** The status records of a watch still stored, oldest first, at most {@code limit} (the newest ones). */
+    public List<StatusRecord> history(String watch, int limit) {
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be > 0, was " + limit);
+        }
+        var dir = Etcd.bytes(ops.statusPrefix() + "/" + watch + "/");
+        GetResponse r = Etcd.await(client.getKVClient().get(dir, GetOption.builder().isPrefix(true).build()),
+                requestTimeout, () -> "reading the status history of watch " + watch);
+        List<StatusRecord> out = new ArrayList<>();
+        for (KeyValue kv : r.getKvs()) {
+            String key = Etcd.text(kv.getKey());
+            String last = key.substring(key.lastIndexOf('/') + 1);
+            if (!last.chars().allMatch(Character::isDigit) || last.isEmpty()) {
+                continue;
+            }
+            try {
+                out.add(StatusRecord.fromJson(Etcd.text(kv.getValue())));
+            } catch (IllegalArgumentException e) {
+                // not one of ours: skip
+            }
+        }
+        out.sort(Comparator.comparingLong(StatusRecord::revision));
+        return out.size() <= limit ? out : List.copyOf(out.subList(out.size() - limit, out.size()));
+    }
+
+    private Optional<StatusRecord> read(String key) {
+        GetResponse r = Etcd.await(client.getKVClient().get(Etcd.bytes(key)), requestTimeout,
+                () -> "reading status record " + key);
+        if (r.getKvs().isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(StatusJson.read(Etcd.text(r.getKvs().get(0).getValue())));
+    }
+
+    /** Host name and process id, e.g. {@code build-7-12345}. */
+    static String defaultRunnerId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "runner";
+        }
+        return host + "-" + ProcessHandle.current().pid();
+    }
+
+    public static final class Builder {
+        private final Client client;
+        private String group = DEFAULT_GROUP;
+        private String statePrefix;
+        private String statusPrefix = DEFAULT_STATUS_PREFIX;
+        private String runnerId;
+        private Duration statusTtl = DEFAULT_STATUS_TTL;
+        private Duration requestTimeout = Duration.ofSeconds(5);
+        private Duration retryFor = Duration.ofSeconds(30);
+        private LeaderElection fence;
+        private boolean batchCommits;
+        private Clock clock = Clock.systemUTC();
+
+        private Builder(Client client) {
+            this.client = Objects.requireNonNull(client, "client");
+        }
+
+        /** The runner group; {@code default} by default. Part of the default state prefix. */
+        public Builder group(String group) {
+            this.group = LeaderElection.checkGroup(group);
+            return this;
+        }
+
+        /** Where checkpoints and fingerprints live; {@code /cicd/.state/<group>} by default. */
+        public Builder statePrefix(String prefix) {
+            this.statePrefix = Etcd.normalizePrefix(prefix, "state prefix");
+            return this;
+        }
+
+        /** Where status records live; {@code /cicd/.status} by default. */
+        public Builder statusPrefix(String prefix) {
+            this.statusPrefix = Etcd.normalizePrefix(prefix, "status prefix");
+            return this;
+        }
+
+        /** This runner's id in status records; host name and process id by default. */
+        public Builder runnerId(String runnerId) {
+            if (runnerId == null || runnerId.isBlank()) {
+                throw new IllegalArgumentException("runner id must not be blank, was '" + runnerId + "'");
+            }
+            this.runnerId = runnerId.strip();
+            return this;
+        }
+
+        /** How long per-revision status records are kept (a lease); 7 days by default, at least 10 s. */
+        public Builder statusTtl(Duration ttl) {
+            Objects.requireNonNull(ttl, "statusTtl");
+            if (ttl.compareTo(Duration.ofSeconds(10)) < 0) {
+                throw new IllegalArgumentException("status TTL must be at least 10 s, was " + ttl);
+            }
+            this.statusTtl = ttl;
+            return this;
+        }
+
+        /** How long one etcd request may take; 5 s by default. */
+        public Builder requestTimeout(Duration timeout) {
+            this.requestTimeout = EtcdTriggerSource.positive(timeout, "requestTimeout");
+            return this;
+        }
+
+        /**
+         * How long a state read or write keeps retrying while etcd is unreachable (restarting, no raft
+         * leader) before it fails; 30 s by default. A refused fence is never retried.
+         */
+        public Builder retryFor(Duration budget) {
+            Objects.requireNonNull(budget, "retryFor");
+            if (budget.isNegative()) {
+                throw new IllegalArgumentException("retryFor must be >= 0, was " + budget);
+            }
+            this.retryFor = budget;
+            return this;
+        }
+
+        /**
+         * Makes every write a transaction that requires {@code election}'s leader key to be still ours; a
+         * write by a runner that is not (or no longer) the leader throws {@link NotLeaderException}.
+         */
+        public Builder fence(LeaderElection election) {
+            this.fence = Objects.requireNonNull(election, "election");
+            return this;
+        }
+
+        /**
+         * Group commit for {@link EtcdStateStore#commit}: the call returns at once and a background
+         * writer puts everything queued since its previous transaction into one transaction (still
+         * atomic and fenced). Raises a watch's throughput from one transaction round trip per event to
+         * many events per round trip. The price: after a crash, every outcome not yet written is
+         * replayed (its action runs again), not only the one in flight; call {@link EtcdState#flush} before
+         * exiting. A failed transaction halts the watches it held (their next commit throws) until their
+         * checkpoints are loaded again. Off by default.
+         */
+        public Builder batchCommits(boolean batch) {
+            this.batchCommits = batch;
+            return this;
+        }
+
+        /** The clock for the time stamps this state writes itself (applied-at, notices). */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        public EtcdState build() {
+            return new EtcdState(this);
+        }
+    }
+}

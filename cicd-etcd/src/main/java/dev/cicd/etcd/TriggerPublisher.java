@@ -1,0 +1,213 @@
+package dev.cicd.etcd;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.cicd.core.CicdException;
+import dev.cicd.etcd.internal.Etcd;
+import dev.cicd.etcd.internal.StatusJson;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.common.exception.CompactedException;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.PutResponse;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The CI side: writes a trigger and, if asked, waits for the outcome recorded for exactly that write.
+ *
+ * <p>Waiting watches the status prefix starting at the put's revision (status records are written
+ * after the trigger, so none can be missed) and matches the record's key and revision; there is no
+ * polling loop. When that history was compacted meanwhile, the stored records are read once and the
+ * watch continues after the read.
+ */
+public final class TriggerPublisher {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TriggerPublisher.class);
+    private static final Object RETRY = new Object();
+
+    private final Client client;
+    private final String statusPrefix;
+    private final Duration requestTimeout;
+
+    private TriggerPublisher(Builder b) {
+        this.client = b.client;
+        this.statusPrefix = b.statusPrefix;
+        this.requestTimeout = b.requestTimeout;
+    }
+
+    public static Builder builder(Client client) {
+        return new Builder(client);
+    }
+
+    /**
+     * Puts a JSON trigger value.
+     *
+     * @return the revision of the put
+     * @throws IllegalArgumentException when {@code json} is not one valid JSON value (nothing is put); the
+     *                                  message names the key
+     * @throws CicdException            {@link CicdException.Code#SOURCE} when etcd fails
+     */
+    public long publish(String key, String json) {
+        requireKey(key);
+        Objects.requireNonNull(json, "json");
+        try {
+            if (json.isBlank()) {
+                throw new IllegalArgumentException("value for " + key + " is empty, expected JSON; nothing was put");
+            }
+            StatusJson.validate(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("value for " + key + " is not valid JSON (" + e.getOriginalMessage()
+                    + (e.getLocation() == null ? "" : ", line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr()) + "); nothing was put", e);
+        }
+        PutResponse r = Etcd.await(client.getKVClient().put(Etcd.bytes(key), Etcd.bytes(json)), requestTimeout,
+                () -> "publishing a trigger to " + key);
+        long revision = r.getHeader().getRevision();
+        LOG.debug("published trigger {} at revision {}", key, revision);
+        return revision;
+    }
+
+    /** {@link #publish} then {@link #awaitOutcome} for the put's revision. */
+    public PublishResult publishAndAwait(String key, String json, Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        long revision = publish(key, json);
+        return awaitOutcome(key, revision, timeout);
+    }
+
+    /**
+     * Waits for the status record of {@code key} at {@code revision}.
+     *
+     * @return the record, or a {@linkplain PublishResult#timedOut() timed-out} result
+     */
+    public PublishResult awaitOutcome(String key, long revision, Duration timeout) {
+        requireKey(key);
+        Objects.requireNonNull(timeout, "timeout");
+        if (revision <= 0) {
+            throw new IllegalArgumentException("revision must be > 0, was " + revision);
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        ByteSequence dir = Etcd.bytes(statusPrefix + "/");
+        String suffix = "/" + revision;
+        long from = revision;
+        while (true) {
+            CompletableFuture<Object> result = new CompletableFuture<>();
+            Watch.Watcher watcher = client.getWatchClient().watch(dir,
+                    WatchOption.builder().withRevision(from).withRange(Etcd.prefixEnd(dir)).build(),
+                    Watch.listener(response -> {
+                        for (WatchEvent e : response.getEvents()) {
+                            if (e.getEventType() == WatchEvent.EventType.PUT) {
+                                match(e.getKeyValue(), key, revision, suffix).ifPresent(result::complete);
+                            }
+                        }
+                    }, error -> {
+                        Throwable c = Etcd.unwrap(error);
+                        if (c instanceof CompactedException || Etcd.isClientClosed(c)) {
+                            result.complete(c);
+                        } else {
+                            // re-watch from the same revision ourselves: jetcd's own resume may skip
+                            // records written before its watch was created but not yet received
+                            LOG.debug("waiting for the outcome of {}@{}: watch failed ({}); watching again", key,
+                                    revision, c.toString());
+                            result.complete(RETRY);
+                        }
+                    }));
+            try {
+                long left = deadline - System.nanoTime();
+                Object o = result.get(Math.max(0, left), TimeUnit.NANOSECONDS);
+                if (o instanceof StatusRecord r) {
+                    return PublishResult.completed(r);
+                }
+                if (o == RETRY) {
+                    watcher.close();
+                    Thread.sleep(Math.min(200, Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))));
+                    if (System.nanoTime() - deadline >= 0) {
+                        return PublishResult.timedOut(key, revision);
+                    }
+                    continue;
+                }
+                if (o instanceof CompactedException) {
+                    GetResponse stored = Etcd.await(client.getKVClient().get(dir,
+                                    GetOption.builder().withRange(Etcd.prefixEnd(dir)).build()),
+                            requestTimeout, () -> "reading status records under " + statusPrefix);
+                    for (KeyValue kv : stored.getKvs()) {
+                        Optional<StatusRecord> r = match(kv, key, revision, suffix);
+                        if (r.isPresent()) {
+                            return PublishResult.completed(r.get());
+                        }
+                    }
+                    from = stored.getHeader().getRevision() + 1;
+                    continue;
+                }
+                throw new CicdException(CicdException.Code.SOURCE, "waiting for the outcome of " + key + " at revision "
+                        + revision + ": " + Etcd.describe((Throwable) o), (Throwable) o);
+            } catch (TimeoutException e) {
+                return PublishResult.timedOut(key, revision);
+            } catch (InterruptedException e) {
+                throw CicdException.interrupted("waiting for the outcome of " + key + " at revision " + revision, e);
+            } catch (ExecutionException e) {
+                throw new CicdException(CicdException.Code.INTERNAL, "waiting for the outcome of " + key, e.getCause());
+            } finally {
+                watcher.close();
+            }
+        }
+    }
+
+    private static Optional<StatusRecord> match(KeyValue kv, String key, long revision, String suffix) {
+        if (!Etcd.text(kv.getKey()).endsWith(suffix)) {
+            return Optional.empty();
+        }
+        try {
+            StatusRecord r = StatusRecord.fromJson(Etcd.text(kv.getValue()));
+            if (r.revision() == revision && r.key().equals(key)) {
+                return Optional.of(r);
+            }
+        } catch (IllegalArgumentException e) {
+            LOG.debug("skipping {}: {}", Etcd.text(kv.getKey()), e.getMessage());
+        }
+        return Optional.empty();
+    }
+
+    private static void requireKey(String key) {
+        if (key == null || key.isBlank()) {
+            throw new IllegalArgumentException("trigger key must not be blank, was '" + key + "'");
+        }
+    }
+
+    public static final class Builder {
+        private final Client client;
+        private String statusPrefix = EtcdState.DEFAULT_STATUS_PREFIX;
+        private Duration requestTimeout = Duration.ofSeconds(5);
+
+        private Builder(Client client) {
+            this.client = Objects.requireNonNull(client, "client");
+        }
+
+        /** Where runners write status records; {@code /cicd/.status} by default. */
+        public Builder statusPrefix(String prefix) {
+            this.statusPrefix = Etcd.normalizePrefix(prefix, "status prefix");
+            return this;
+        }
+
+        /** How long one etcd request may take; 5 s by default. */
+        public Builder requestTimeout(Duration timeout) {
+            this.requestTimeout = EtcdTriggerSource.positive(timeout, "requestTimeout");
+            return this;
+        }
+
+        public TriggerPublisher build() {
+            return new TriggerPublisher(this);
+        }
+    }
+}
