@@ -1,0 +1,179 @@
+package dev.cicd.k8s;
+
+import dev.cicd.core.Action;
+import dev.cicd.core.ActionContext;
+import dev.cicd.core.ActionResult;
+import dev.cicd.core.Plan;
+import dev.cicd.core.Validation;
+import dev.cicd.k8s.internal.ActionSettings;
+import dev.cicd.k8s.internal.DeploymentLocks;
+import dev.cicd.k8s.internal.PlanRunner;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Carries out a {@link KubernetesPlan} (YAML plan text, see there) through the Kubernetes API.
+ *
+ * <ul>
+ *   <li>The whole plan is checked before the first request: names (DNS-1123), image references, and the
+ *       allow-lists of namespaces, Deployments and registries; {@code apply} manifests are read and checked
+ *       the same way. A violation is {@link ActionResult#rejected} naming the field and value.</li>
+ *   <li>Every Deployment the plan touches is locked for the plan's duration (one lock per cluster and
+ *       {@code namespace/name}, shared by all actions of the JVM): a rollout and an undo of one Deployment
+ *       never overlap; different Deployments proceed in parallel.</li>
+ *   <li>A failing step ends the plan with {@link ActionResult#failed}; with {@link OnFailure#UNDO} a failed
+ *       {@code waitForRollout} rolls back to the revision recorded before the plan's {@code setImage}.</li>
+ *   <li>The result's output holds one summary line per step (and the rollout history tables).</li>
+ * </ul>
+ * The action starts no threads; it does not own (or close) the client.
+ */
+public final class KubernetesAction implements Action {
+
+    /** Callbacks for observers (metrics, tests). Called on the executing thread; must not block for long. */
+    public interface Listener {
+        /** The plan must wait for another plan holding the lock of {@code namespace/deployment}. */
+        default void lockWaiting(String target) {
+        }
+
+        /** A step (0-based index) starts; all locks are held. */
+        default void stepStarted(int index, Step step) {
+        }
+
+        /** A step ended; {@code summary} is the step's summary or the failure's reason. */
+        default void stepFinished(int index, Step step, boolean succeeded, String summary) {
+        }
+    }
+
+    private final PlanRunner runner;
+
+    private KubernetesAction(KubernetesClient client, ActionSettings settings) {
+        this.runner = new PlanRunner(client, settings, DeploymentLocks.shared());
+    }
+
+    public static Builder builder(KubernetesClient client) {
+        return new Builder(client);
+    }
+
+    /** Parses {@code plan.text()} as a {@link KubernetesPlan} and carries it out. */
+    @Override
+    public ActionResult execute(Plan plan, ActionContext context) {
+        Objects.requireNonNull(plan, "plan");
+        Objects.requireNonNull(context, "context");
+        return runner.run(plan.text(), context, Optional.of(plan.event()));
+    }
+
+    /** Carries out an already parsed plan (checks and locks as {@link #execute(Plan, ActionContext)}). */
+    public ActionResult execute(KubernetesPlan plan, ActionContext context) {
+        Objects.requireNonNull(plan, "plan");
+        Objects.requireNonNull(context, "context");
+        return runner.run(plan, context, Optional.empty());
+    }
+
+    /** Options of a {@link KubernetesAction}; {@link #allowedNamespaces} is required. */
+    public static final class Builder {
+        private final KubernetesClient client;
+        private Set<String> namespaces = Set.of();
+        private Set<String> deployments = Set.of();
+        private Set<String> registries = Set.of();
+        private OnFailure onFailure = OnFailure.NONE;
+        private Duration defaultWaitTimeout = Duration.ofMinutes(5);
+        private Duration pollInterval = Duration.ofSeconds(1);
+        private Clock clock = Clock.systemUTC();
+        private Path manifestRoot;
+        private Listener listener = new Listener() { };
+
+        private Builder(KubernetesClient client) {
+            this.client = Objects.requireNonNull(client, "client");
+        }
+
+        /** Namespaces any step may touch (required, not empty). */
+        public Builder allowedNamespaces(Set<String> namespaces) {
+            this.namespaces = new LinkedHashSet<>(namespaces);
+            return this;
+        }
+
+        /** Deployments steps may touch, as {@code name} or {@code namespace/name}; empty (default) allows all. */
+        public Builder allowedDeployments(Set<String> deployments) {
+            this.deployments = new LinkedHashSet<>(deployments);
+            return this;
+        }
+
+        /** Registries ({@code host} or {@code host:port}) images may come from; empty (default) allows all. */
+        public Builder allowedRegistries(Set<String> registries) {
+            this.registries = new LinkedHashSet<>(registries);
+            return this;
+        }
+
+        /** What a failed {@code waitForRollout} does when the plan does not say; default {@link OnFailure#NONE}. */
+        public Builder onFailure(OnFailure onFailure) {
+            this.onFailure = Objects.requireNonNull(onFailure, "onFailure");
+            return this;
+        }
+
+        /** Timeout of {@code waitForRollout} steps that name none; default 5 minutes. */
+        public Builder defaultWaitTimeout(Duration timeout) {
+            this.defaultWaitTimeout = Objects.requireNonNull(timeout, "defaultWaitTimeout");
+            return this;
+        }
+
+        /** Longest pause between two reads of a Deployment while waiting (polls start at 25 ms); default 1 s. */
+        public Builder pollInterval(Duration interval) {
+            this.pollInterval = Objects.requireNonNull(interval, "pollInterval");
+            return this;
+        }
+
+        /** Clock for the timestamps in the output; default UTC system clock. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** When set, {@code apply.path} resolves against this directory and must stay below it. */
+        public Builder manifestRoot(Path root) {
+            this.manifestRoot = Objects.requireNonNull(root, "manifestRoot");
+            return this;
+        }
+
+        public Builder listener(Listener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * @throws dev.cicd.core.CicdException {@code INVALID_FIELD} for an invalid allow-list entry
+         * @throws IllegalArgumentException    for no namespaces or a non-positive duration
+         */
+        public KubernetesAction build() {
+            if (namespaces.isEmpty()) {
+                throw new IllegalArgumentException("allowedNamespaces must name at least one namespace");
+            }
+            namespaces.forEach(n -> Validation.dns1123Label("allowedNamespaces", n));
+            for (String d : deployments) {
+                int slash = d.indexOf('/');
+                if (slash >= 0) {
+                    Validation.dns1123Label("allowedDeployments", d.substring(0, slash));
+                }
+                Validation.dns1123Subdomain("allowedDeployments", d.substring(slash + 1));
+            }
+            for (String r : registries) {
+                if (r.isBlank() || r.contains("/") || r.chars().anyMatch(Character::isWhitespace)) {
+                    throw new IllegalArgumentException("allowedRegistries entries are host or host:port, was '" + r + "'");
+                }
+            }
+            if (defaultWaitTimeout.isNegative() || defaultWaitTimeout.isZero()) {
+                throw new IllegalArgumentException("defaultWaitTimeout must be positive, was " + defaultWaitTimeout);
+            }
+            if (pollInterval.isNegative() || pollInterval.isZero()) {
+                throw new IllegalArgumentException("pollInterval must be positive, was " + pollInterval);
+            }
+            return new KubernetesAction(client, new ActionSettings(namespaces, deployments, registries, onFailure,
+                    defaultWaitTimeout, pollInterval, clock, Optional.ofNullable(manifestRoot), listener));
+        }
+    }
+}

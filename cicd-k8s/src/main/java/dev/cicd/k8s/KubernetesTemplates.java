@@ -1,0 +1,27 @@
+package dev.cicd.k8s;
+
+/**
+ * The built-in plan templates of this module: class-path resources under {@value #CLASSPATH_PREFIX}, found by
+ * core's {@code PebbleRenderer} with its default class-path prefix. They render the recipe's triggers
+ * ({@code k8sNamespace}, {@code appName}, {@code svcName}, {@code imageTag}) into {@link KubernetesPlan} text.
+ */
+public final class KubernetesTemplates {
+
+    /** Where the templates live on the class path. */
+    public static final String CLASSPATH_PREFIX = "cicd/templates/";
+
+    /** Rollout trigger -> {@code setImage} (Deployment APP-SVC, container SVC, image REGISTRY/APP-SVC:TAG) + {@code waitForRollout}. */
+    public static final String ROLLOUT = "k8s-rollout.peb";
+
+    /** Undo trigger -> {@code rolloutHistory}, {@code rolloutUndo} (previous revision), {@code waitForRollout}, {@code rolloutHistory}. */
+    public static final String UNDO = "k8s-undo.peb";
+
+    /**
+     * The environment variable {@link #ROLLOUT} reads the image registry from ({@code getenv}); it must be on
+     * the renderer's {@code allowEnv} list.
+     */
+    public static final String REGISTRY_ENV = "CICD_REGISTRY";
+
+    private KubernetesTemplates() {
+    }
+}
