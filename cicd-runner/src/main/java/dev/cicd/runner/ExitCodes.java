@@ -1,0 +1,25 @@
+package dev.cicd.runner;
+
+/**
+ * The exit codes of the {@code cicd} command line.
+ *
+ * <table>
+ *   <tr><th>code</th><th>meaning</th></tr>
+ *   <tr><td>0</td><td>success: applied or in sync; the daemon stopped cleanly</td></tr>
+ *   <tr><td>1</td><td>some run failed ({@code once}, {@code selftest}: a count is off)</td></tr>
+ *   <tr><td>2</td><td>bad usage, bad config, unreachable etcd, or a trigger that was rejected</td></tr>
+ *   <tr><td>3</td><td>the action failed</td></tr>
+ *   <tr><td>4</td><td>timed out waiting for the outcome</td></tr>
+ * </table>
+ */
+public final class ExitCodes {
+
+    public static final int OK = 0;
+    public static final int RUN_FAILED = 1;
+    public static final int USAGE = 2;
+    public static final int FAILED = 3;
+    public static final int TIMED_OUT = 4;
+
+    private ExitCodes() {
+    }
+}

@@ -1,0 +1,24 @@
+package dev.cicd.runner;
+
+import dev.cicd.runner.internal.cli.Cli;
+import picocli.CommandLine;
+
+/**
+ * The {@code cicd} command: {@code java -jar cicd.jar <command> ...}. The only place that calls
+ * {@link System#exit}.
+ */
+public final class Main {
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        Cli.configureLogging(args);
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line with every subcommand, exit-code mapping and error handler; for tests and embedding. */
+    public static CommandLine commandLine() {
+        return Cli.commandLine();
+    }
+}

@@ -1,0 +1,512 @@
+package dev.cicd.runner;
+
+import dev.cicd.core.Action;
+import dev.cicd.core.CicdException;
+import dev.cicd.core.Pipeline;
+import dev.cicd.core.RunLog;
+import dev.cicd.core.TriggerSource;
+import dev.cicd.core.WatchSpec;
+import dev.cicd.etcd.EtcdState;
+import dev.cicd.etcd.EtcdStateStore;
+import dev.cicd.etcd.EtcdTriggerSource;
+import dev.cicd.etcd.LeaderElection;
+import dev.cicd.etcd.LeadershipListener;
+import dev.cicd.runner.internal.http.Health;
+import dev.cicd.runner.internal.http.HttpEndpoint;
+import dev.cicd.runner.internal.http.RunnerMetrics;
+import dev.cicd.runner.internal.wiring.Wiring;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.options.GetOption;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole loop for one config: etcd client, leader election of the runner group, and, while this
+ * runner leads, a {@link Pipeline} from an {@link EtcdTriggerSource} through the renderer and the
+ * watches' actions to the run log, the status records (one fenced etcd transaction per outcome) and
+ * the metrics; plus the HTTP endpoint when {@code runner.httpPort} is set.
+ *
+ * <pre>
+ *   try (Runner r = Runner.start(RunnerConfig.load(Path.of("cicd.yaml")))) {
+ *       r.awaitWatching(Duration.ofSeconds(30));
+ *       ...
+ *   }
+ * </pre>
+ */
+public final class Runner implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Runner.class);
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
+    private final RunnerConfig config;
+    private final Client etcd;
+    private final java.util.concurrent.CompletableFuture<KubernetesClient> kube;
+    private final LeaderElection election;
+    private final EtcdState state;
+    private final RunnerMetrics metrics;
+    private final RunLog runLog;
+    private final Path workDir;
+    private final AtomicReference<Term> term = new AtomicReference<>();
+    private final AtomicReference<String> failure = new AtomicReference<>();
+    private final AtomicLong etcdCheckedAt = new AtomicLong();
+    private volatile boolean etcdReachable = true;
+    private volatile boolean started;
+    private AutoCloseable leadership;
+    private HttpEndpoint http;
+    private volatile boolean closed;
+
+    /** One leadership term: the pipeline and what its source returned. */
+    private record Term(Pipeline pipeline, AtomicReference<AutoCloseable> subscription) {
+    }
+
+    private Runner(RunnerConfig config, Client etcd, java.util.concurrent.CompletableFuture<KubernetesClient> kube) {
+        this.config = config;
+        this.etcd = etcd;
+        this.kube = kube;
+        RunnerConfig.Settings s = config.runner();
+        this.election = LeaderElection.builder(etcd).group(s.group()).candidateId(s.id()).ttl(s.electionTtl()).build();
+        this.state = EtcdState.builder(etcd).group(s.group()).runnerId(s.id())
+                .statePrefix(Wiring.statePrefix(config)).statusPrefix(s.statusPrefix())
+                .fence(election).build();
+        this.metrics = new RunnerMetrics(s.group(), config.watches().stream().map(RunnerConfig.Watch::name).toList());
+        this.runLog = RunLog.builder().dir(Path.of(s.logDir())).maxAge(s.logRetention().maxAge())
+                .maxFiles(s.logRetention().maxFiles()).build();
+        try {
+            if (s.workDir().isEmpty()) {
+                this.workDir = Files.createTempDirectory("cicd-work-");
+            } else {
+                Path base = Files.createDirectories(Path.of(s.workDir()));
+                this.workDir = Files.createTempDirectory(base, "run-");
+            }
+        } catch (IOException e) {
+            throw new ConfigException("runner.workDir: cannot create a work directory for plan files in "
+                    + (s.workDir().isEmpty() ? System.getProperty("java.io.tmpdir") : s.workDir()) + ": " + e, e);
+        }
+    }
+
+    /**
+     * Connects to etcd (and Kubernetes when a watch needs it), starts the HTTP endpoint and campaigns for
+     * the group's leadership; the pipeline starts when elected.
+     *
+     * @throws CicdException   {@code SOURCE} naming the endpoints when etcd does not answer within 5 s
+     * @throws ConfigException when a client cannot be built from the config
+     */
+    public static Runner start(RunnerConfig config) {
+        Objects.requireNonNull(config, "config");
+        // the Kubernetes client is built on its own thread while etcd connects and the watches start:
+        // watching does not need it, the first kubernetes action waits for it
+        java.util.concurrent.CompletableFuture<KubernetesClient> kube = new java.util.concurrent.CompletableFuture<>();
+        if (Wiring.needsKubernetes(config)) {
+            Thread t = new Thread(() -> {
+                try {
+                    kube.complete(Wiring.kubernetes(config.kubernetes()));
+                } catch (RuntimeException | Error e) {
+                    kube.completeExceptionally(e);
+                }
+            }, "cicd-kubernetes-client");
+            t.setDaemon(true);
+            t.start();
+        } else {
+            kube.complete(null);
+        }
+        Client etcd;
+        try {
+            etcd = Wiring.etcd(config.etcd(), CONNECT_TIMEOUT);
+        } catch (RuntimeException e) {
+            closeQuietly(kube);
+            throw e;
+        }
+        Runner r = null;
+        try {
+            r = new Runner(config, etcd, kube);
+            r.begin();
+            return r;
+        } catch (RuntimeException e) {
+            if (r != null) {
+                r.close();
+            } else {
+                closeQuietly(kube);
+                etcd.close();
+            }
+            throw e;
+        }
+    }
+
+    private static void closeQuietly(java.util.concurrent.CompletableFuture<KubernetesClient> kube) {
+        kube.thenAccept(k -> {
+            if (k != null) {
+                k.close();
+            }
+        });
+    }
+
+    /**
+     * Waits for the Kubernetes client (built in the background by {@link #start}) and rethrows what
+     * building it threw, so a bad {@code kubernetes} section fails the start too.
+     */
+    public void awaitClients(Duration timeout) {
+        try {
+            kube.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new CicdException(CicdException.Code.CONFIG, "kubernetes: " + c, c);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new CicdException(CicdException.Code.CONFIG, "kubernetes: the client was not built within " + timeout);
+        } catch (InterruptedException e) {
+            throw CicdException.interrupted("building the Kubernetes client", e);
+        }
+    }
+
+    private KubernetesClient kubernetes() {
+        awaitClients(Duration.ofMinutes(2));
+        return kube.join();
+    }
+
+    private void begin() {
+        RunnerConfig.Settings s = config.runner();
+        if (s.httpPort() > 0) {
+            http = HttpEndpoint.start(s.httpHost(), s.httpPort(), this::health, metrics);
+        }
+        election.addListener(new LeadershipListener() {
+            @Override
+            public void elected(LeaderElection e) {
+                metrics.leader(true);
+                LOG.info("runner {} is the leader of group {}", s.id(), s.group());
+            }
+
+            @Override
+            public void lost(LeaderElection e, String reason) {
+                metrics.leader(false);
+                LOG.info("runner {} is no longer the leader of group {}: {}", s.id(), s.group(), reason);
+            }
+        });
+        leadership = election.whileLeader(this::startTerm);
+        election.start();
+        started = true;
+        LOG.info("runner {} started: group {}, {} watch(es), etcd {}, waiting for the leadership",
+                s.id(), s.group(), config.watches().size(), config.etcd().endpoints());
+    }
+
+    private AutoCloseable startTerm() {
+        Pipeline pipeline = null;
+        AtomicReference<AutoCloseable> subscription = new AtomicReference<>();
+        try {
+            pipeline = buildPipeline(subscription);
+            pipeline.start();
+        } catch (RuntimeException e) {
+            failure.set("the pipeline did not start: " + e.getMessage());
+            LOG.error("runner {}: the pipeline did not start; resigning the leadership in 2 s", config.runner().id(), e);
+            if (pipeline != null) {
+                pipeline.close();
+            }
+            Thread t = new Thread(() -> {
+                try {
+                    Thread.sleep(2000);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                if (!closed) {
+                    election.resign();
+                }
+            }, "cicd-resign");
+            t.setDaemon(true);
+            t.start();
+            return () -> { };
+        }
+        failure.set(null);
+        Term t = new Term(pipeline, subscription);
+        term.set(t);
+        Thread watcher = new Thread(() -> reportWatching(t), "cicd-watching");
+        watcher.setDaemon(true);
+        watcher.start();
+        Pipeline started = pipeline;
+        return () -> {
+            term.compareAndSet(t, null);
+            LOG.info("stopping the pipeline (in-flight actions finish or time out, checkpoints are written)");
+            started.close();
+        };
+    }
+
+    /** The pipeline of one leadership term; {@code subscription} receives what the etcd source returns. */
+    private Pipeline buildPipeline(AtomicReference<AutoCloseable> subscription) {
+        List<WatchSpec> specs = Wiring.watchSpecs(config);
+        EtcdStateStore store = state.store();
+        List<String> ignored = new ArrayList<>(EtcdTriggerSource.DEFAULT_IGNORED_PREFIXES);
+        ignored.add(Wiring.statePrefix(config) + "/");
+        ignored.add(config.runner().statusPrefix() + "/");
+        TriggerSource etcdSource = EtcdTriggerSource.builder(etcd)
+                .ignorePrefixes(ignored.stream().map(p -> p.substring(0, p.length() - 1)).distinct().toList())
+                .build();
+        TriggerSource capturing = (watches, checkpoints, listener) -> {
+            AutoCloseable sub = etcdSource.start(watches, checkpoints, listener);
+            subscription.set(sub);
+            return sub;
+        };
+        Pipeline.Builder pb = Pipeline.builder()
+                .source(metrics.timed(capturing))
+                .watches(specs)
+                .renderer(Wiring.renderer(config))
+                .deduplicator(store)
+                .checkpoints(store)
+                .committer(store)
+                .runLog(runLog)
+                .sink(metrics)
+                .sink(state.noticeSink())
+                .workDir(workDir)
+                .parallelism(Math.min(specs.size(), Pipeline.DEFAULT_MAX_PARALLELISM))
+                .closeTimeout(Wiring.longestTimeout(config).plusSeconds(5));
+        for (Map.Entry<String, Action> a : Wiring.actions(config, this::kubernetes).entrySet()) {
+            pb.action(a.getKey(), election.guard(a.getValue()));
+        }
+        return pb.build();
+    }
+
+    private void reportWatching(Term t) {
+        if (awaitWatching(t, Duration.ofMinutes(5))) {
+            long sinceStart = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
+            LOG.info("watching {} watch(es) as leader of group {} ({} ms after JVM start): {}",
+                    config.watches().size(), config.runner().group(), sinceStart,
+                    config.watches().stream().flatMap(w -> w.fullKeys().stream()).toList());
+        }
+    }
+
+    private static boolean awaitWatching(Term t, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (t.subscription().get() == null) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            sleep(10);
+        }
+        AutoCloseable sub = t.subscription().get();
+        if (sub instanceof EtcdTriggerSource.Subscription s) {
+            return s.awaitWatching(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        }
+        return true;
+    }
+
+    /** Waits until this runner leads its group and every watch is watching etcd. */
+    public boolean awaitWatching(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Term t = term.get();
+            if (t != null) {
+                return awaitWatching(t, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            }
+            if (System.nanoTime() > deadline || closed) {
+                return false;
+            }
+            sleep(20);
+        }
+    }
+
+    /**
+     * Waits until every watch has an outcome for the current value of each of its keys (as of this
+     * call) and nothing is in flight: what {@code once} needs.
+     *
+     * @return false when the timeout passed first or this runner is not the leader
+     */
+    public boolean awaitCaughtUp(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Map<String, Long> targets = currentRevisions();
+        while (true) {
+            Term t = term.get();
+            if (t != null) {
+                boolean all = true;
+                for (Map.Entry<String, Long> e : targets.entrySet()) {
+                    Pipeline.WatchStats st = t.pipeline().stats(e.getKey());
+                    if (st.lastRevision() < e.getValue() && !st.halted()) {
+                        all = false;
+                    }
+                }
+                if (all) {
+                    return t.pipeline().awaitIdle(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+                }
+            }
+            if (System.nanoTime() > deadline || closed) {
+                return false;
+            }
+            sleep(20);
+        }
+    }
+
+    /** Per watch, the highest mod revision among its keys now (0 when none exists). */
+    private Map<String, Long> currentRevisions() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (RunnerConfig.Watch w : config.watches()) {
+            long max = 0;
+            for (String k : w.fullKeys()) {
+                GetOption opt = k.endsWith("/")
+                        ? GetOption.builder().isPrefix(true).withKeysOnly(true).build()
+                        : GetOption.builder().withKeysOnly(true).build();
+                try {
+                    var resp = etcd.getKVClient().get(ByteSequence.from(k, StandardCharsets.UTF_8), opt)
+                            .get(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                    for (var kv : resp.getKvs()) {
+                        max = Math.max(max, kv.getModRevision());
+                    }
+                } catch (InterruptedException e) {
+                    throw CicdException.interrupted("reading " + k, e);
+                } catch (Exception e) {
+                    throw new CicdException(CicdException.Code.SOURCE, "reading " + k + " from etcd "
+                            + config.etcd().endpoints() + " failed: " + e.getMessage(), e);
+                }
+            }
+            out.put(w.name(), max);
+        }
+        return out;
+    }
+
+    /** Whether this runner leads its group now. */
+    public boolean isLeader() {
+        return election.isLeader();
+    }
+
+    /** The HTTP endpoint's port, when it runs. */
+    public OptionalInt httpPort() {
+        return http == null ? OptionalInt.empty() : OptionalInt.of(http.port());
+    }
+
+    /** Counters per watch of the current leadership term (empty when not leading). */
+    public Map<String, Pipeline.WatchStats> stats() {
+        Term t = term.get();
+        return t == null ? Map.of() : t.pipeline().stats();
+    }
+
+    /** Waits until the current term's pipeline has nothing in flight. */
+    public boolean awaitIdle(Duration timeout) {
+        Term t = term.get();
+        return t == null || t.pipeline().awaitIdle(timeout);
+    }
+
+    /** The config this runner runs. */
+    public RunnerConfig config() {
+        return config;
+    }
+
+    /** Health for {@code /healthz} and {@code /readyz}. */
+    Health health() {
+        Map<String, Object> d = new LinkedHashMap<>();
+        boolean reachable = checkEtcd();
+        d.put("etcd", reachable ? "reachable" : "unreachable: " + config.etcd().endpoints());
+        boolean leader = election.isLeader();
+        d.put("leader", leader);
+        d.put("runner", config.runner().id());
+        d.put("group", config.runner().group());
+        Term t = term.get();
+        boolean watchesAlive = true;
+        Map<String, String> watches = new LinkedHashMap<>();
+        for (RunnerConfig.Watch w : config.watches()) {
+            String st;
+            if (!leader || t == null) {
+                st = "standby";
+            } else {
+                Pipeline.WatchStats s = t.pipeline().stats(w.name());
+                st = s.halted() ? "halted" : "watching (revision " + s.lastRevision() + ")";
+                watchesAlive &= !s.halted();
+            }
+            watches.put(w.name(), st);
+        }
+        d.put("watches", watches);
+        String f = failure.get();
+        if (f != null) {
+            d.put("failure", f);
+        }
+        boolean alive = reachable && watchesAlive && f == null && !closed;
+        boolean ready = alive && started && (!leader || t != null && t.subscription().get() instanceof EtcdTriggerSource.Subscription s
+                && s.awaitWatching(Duration.ZERO));
+        return new Health(alive, ready, d);
+    }
+
+    private boolean checkEtcd() {
+        long now = System.nanoTime();
+        long last = etcdCheckedAt.get();
+        if (last != 0 && now - last < TimeUnit.SECONDS.toNanos(1)) {
+            return etcdReachable;
+        }
+        etcdCheckedAt.set(now);
+        try {
+            etcd.getKVClient().get(ByteSequence.from(config.runner().statusPrefix(), StandardCharsets.UTF_8),
+                    GetOption.builder().withCountOnly(true).build()).get(2, TimeUnit.SECONDS);
+            etcdReachable = true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            etcdReachable = false;
+        } catch (Exception e) {
+            etcdReachable = false;
+        }
+        return etcdReachable;
+    }
+
+    /**
+     * Stops gracefully: the pipeline finishes or times out its in-flight actions and writes their
+     * checkpoints, the leadership is resigned, clients are closed. Idempotent.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (http != null) {
+            http.close();
+        }
+        if (leadership != null) {
+            try {
+                leadership.close();
+            } catch (Exception e) {
+                LOG.warn("stopping the pipeline failed: {}", e.toString());
+            }
+        }
+        election.close();
+        closeQuietly(kube);
+        etcd.close();
+        deleteQuietly(workDir);
+        LOG.info("runner {} stopped", config.runner().id());
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    // best effort: a plan file left in a temp directory
+                }
+            });
+        } catch (IOException e) {
+            // nothing to clean
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            throw CicdException.interrupted("waiting", e);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package dev.cicd.runner.internal.cli;
+
+import dev.cicd.etcd.EtcdState;
+import dev.cicd.etcd.LeaderElection;
+import dev.cicd.etcd.StatusRecord;
+import dev.cicd.runner.RunnerConfig;
+import dev.cicd.runner.internal.wiring.Wiring;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.options.GetOption;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Spec;
+
+@Command(mixinStandardHelpOptions = true, name = "status", description = {"Show, per watch: the group's leader, the checkpoint revision, the last "
+        + "outcome, and the lag (revisions of the watched keys not processed yet)."})
+final class StatusCommand implements Callable<Integer> {
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    ConfigOption config;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        RunnerConfig c = config.load(spec.commandLine());
+        try (Client client = Wiring.etcd(c.etcd(), Duration.ofSeconds(5))) {
+            LeaderElection election = LeaderElection.builder(client).group(c.runner().group()).build();
+            Optional<String> leader = election.leader();
+            EtcdState state = EtcdState.builder(client).group(c.runner().group())
+                    .statePrefix(Wiring.statePrefix(c)).statusPrefix(c.runner().statusPrefix()).build();
+            out.printf("group %s, leader: %s, etcd %s%n", c.runner().group(), leader.orElse("none"), c.etcd().endpoints());
+            out.printf("%-16s %-28s %10s %-44s %6s%n", "WATCH", "KEYS", "CHECKPOINT", "LAST OUTCOME", "LAG");
+            for (RunnerConfig.Watch w : c.watches()) {
+                OptionalLong cp = state.checkpoints().load(w.name());
+                Optional<StatusRecord> last = state.latest(w.name());
+                long newest = newestRevision(client, w);
+                long lag = cp.isPresent() ? Math.max(0, newest - cp.getAsLong()) : newest > 0 ? newest : 0;
+                String lastText = last.map(s -> s.outcome().label() + " r" + s.revision() + " " + s.finished()
+                        + (s.reason().isEmpty() ? "" : " (" + oneLine(s.reason()) + ")")).orElse("-");
+                out.printf("%-16s %-28s %10s %-44s %6d%n", w.name(), String.join(",", w.fullKeys()),
+                        cp.isPresent() ? Long.toString(cp.getAsLong()) : "-", lastText, lag);
+            }
+            out.flush();
+            return 0;
+        }
+    }
+
+    private static String oneLine(String s) {
+        String t = s.replaceAll("\\s+", " ");
+        return t.length() > 80 ? t.substring(0, 77) + "..." : t;
+    }
+
+    /** The highest mod revision among the watch's keys (0 when none exists). */
+    static long newestRevision(Client client, RunnerConfig.Watch w) throws Exception {
+        long max = 0;
+        for (String k : w.fullKeys()) {
+            GetOption opt = GetOption.builder().withKeysOnly(true).isPrefix(k.endsWith("/")).build();
+            var resp = client.getKVClient().get(ByteSequence.from(k, StandardCharsets.UTF_8), opt).get(5, TimeUnit.SECONDS);
+            for (var kv : resp.getKvs()) {
+                max = Math.max(max, kv.getModRevision());
+            }
+        }
+        return max;
+    }
+}

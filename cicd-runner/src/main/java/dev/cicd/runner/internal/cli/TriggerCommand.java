@@ -1,0 +1,179 @@
+package dev.cicd.runner.internal.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cicd.core.Outcome;
+import dev.cicd.etcd.PublishResult;
+import dev.cicd.etcd.StatusRecord;
+import dev.cicd.etcd.TriggerPublisher;
+import dev.cicd.runner.ExitCodes;
+import dev.cicd.runner.RunnerConfig;
+import dev.cicd.runner.internal.wiring.Wiring;
+import io.etcd.jetcd.Client;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(mixinStandardHelpOptions = true, name = "trigger", sortOptions = false,
+        description = {"Put a trigger into etcd (what CI does) and, with --wait, wait for the outcome of exactly "
+                + "this put: exit 0 applied or in sync, 2 rejected, 3 failed, 4 timed out."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:applied or in sync (or put, without --wait)",
+            "2:rejected (bad input, nothing was done), bad usage, unreachable etcd",
+            "3:failed (the action or the rollout failed)",
+            "4:timed out: no outcome within --timeout"
+        })
+final class TriggerCommand implements Callable<Integer> {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--endpoints", split = ",", paramLabel = "URL",
+            defaultValue = "${env:CICD_ETCD_ENDPOINTS:-http://127.0.0.1:2379}",
+            description = "etcd endpoints, comma-separated (default: CICD_ETCD_ENDPOINTS or http://127.0.0.1:2379).")
+    List<String> endpoints;
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+            description = "Take etcd settings and the status prefix from this runner config (with its CICD_* overrides); "
+                    + "--endpoints is then ignored.")
+    Path config;
+
+    @Option(names = "--user", defaultValue = "${env:CICD_ETCD_USER}", description = "etcd user (default: CICD_ETCD_USER).")
+    String user;
+
+    @Option(names = "--password", defaultValue = "${env:CICD_ETCD_PASSWORD}", description = "etcd password (default: CICD_ETCD_PASSWORD).")
+    String password;
+
+    @Option(names = "--cacert", defaultValue = "${env:CICD_ETCD_TLS_CA}", description = "CA file for https endpoints.")
+    Path caFile;
+
+    @Option(names = "--cert", defaultValue = "${env:CICD_ETCD_TLS_CERT}", description = "Client certificate file.")
+    Path certFile;
+
+    @Option(names = "--key-file", defaultValue = "${env:CICD_ETCD_TLS_KEY}", description = "Client key file (PKCS#8 PEM).")
+    Path keyFile;
+
+    @Option(names = "--status-prefix", defaultValue = "/cicd/.status",
+            description = "Where runners write status records (default: ${DEFAULT-VALUE}).")
+    String statusPrefix;
+
+    @Option(names = {"-k", "--key"}, required = true, paramLabel = "KEY", description = "The trigger key, e.g. /cicd/rollout/trigger.")
+    String key;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Value value;
+
+    static final class Value {
+        @Option(names = "--json", paramLabel = "JSON", required = true, description = "The whole trigger value.")
+        String json;
+
+        @ArgGroup(exclusive = false)
+        Fields fields;
+    }
+
+    static final class Fields {
+        @Option(names = "--action", defaultValue = "deploy", description = "deploy or undo (default: ${DEFAULT-VALUE}).")
+        String action;
+
+        @Option(names = "--namespace", required = true, description = "k8sNamespace.")
+        String namespace;
+
+        @Option(names = "--app", required = true, description = "appName.")
+        String app;
+
+        @Option(names = "--service", required = true, description = "svcName.")
+        String service;
+
+        @Option(names = "--tag", description = "imageTag (required for deploy).")
+        String tag;
+
+        @Option(names = "--request-id", description = "requestId, copied into the status record.")
+        String requestId;
+    }
+
+    @Option(names = "--wait", description = "Wait for the outcome of this put.")
+    boolean await;
+
+    @Option(names = "--timeout", defaultValue = "5m", converter = DurationConverter.class,
+            description = "How long --wait waits (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        String json = json();
+        RunnerConfig.Etcd etcd;
+        String prefix = statusPrefix;
+        if (config != null) {
+            RunnerConfig c = RunnerConfig.load(config);
+            etcd = c.etcd();
+            prefix = c.runner().statusPrefix();
+        } else {
+            etcd = new RunnerConfig.Etcd(endpoints, user, password, new RunnerConfig.Tls(
+                    caFile == null ? null : caFile.toAbsolutePath().toString(),
+                    certFile == null ? null : certFile.toAbsolutePath().toString(),
+                    keyFile == null ? null : keyFile.toAbsolutePath().toString()));
+        }
+        try (Client client = Wiring.etcd(etcd, Duration.ofSeconds(5))) {
+            TriggerPublisher publisher = TriggerPublisher.builder(client).statusPrefix(prefix).build();
+            long rev = publisher.publish(key, json);
+            out.printf("put %s at revision %d%n", key, rev);
+            out.flush();
+            if (!await) {
+                return ExitCodes.OK;
+            }
+            PublishResult r = publisher.awaitOutcome(key, rev, timeout);
+            if (r.timedOut()) {
+                out.printf("timed out: no outcome for revision %d within %s (is a runner watching %s?)%n", rev,
+                        timeout, key);
+                out.flush();
+                return ExitCodes.TIMED_OUT;
+            }
+            StatusRecord s = r.status().orElseThrow();
+            long ms = Duration.between(s.started(), s.finished()).toMillis();
+            out.printf("%s by watch %s (runner %s) in %d ms%s%s%n", s.outcome().label(), s.watch(), s.runnerId(), ms,
+                    s.reason().isEmpty() ? "" : ": " + s.reason(), s.runLog().map(l -> "; run log " + l).orElse(""));
+            out.flush();
+            return exitCode(s.outcome());
+        }
+    }
+
+    private String json() {
+        if (value.json != null) {
+            return value.json;
+        }
+        Fields f = value.fields;
+        if (f.action.equals("deploy") && (f.tag == null || f.tag.isBlank())) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--tag is required with --action deploy");
+        }
+        ObjectNode n = JSON.createObjectNode();
+        n.put("action", f.action);
+        n.put("k8sNamespace", f.namespace);
+        n.put("appName", f.app);
+        n.put("svcName", f.service);
+        if (f.tag != null) {
+            n.put("imageTag", f.tag);
+        }
+        Optional.ofNullable(f.requestId).ifPresent(id -> n.put("requestId", id));
+        return n.toString();
+    }
+
+    static int exitCode(Outcome.Kind k) {
+        return switch (k) {
+            case APPLIED, IN_SYNC -> ExitCodes.OK;
+            case REJECTED -> ExitCodes.USAGE;
+            case FAILED -> ExitCodes.FAILED;
+        };
+    }
+}

@@ -1,0 +1,211 @@
+package dev.cicd.runner.internal.confd;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cicd.runner.ConfigException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Turns a confd directory ({@code conf.d/*.toml} template resources and {@code templates/}) into a
+ * runner config ({@code cicd.yaml}) and Pebble templates ({@code templates/*.peb}).
+ *
+ * <p>Each template resource becomes a watch with the same prefix and keys, its template translated by
+ * {@link GoTemplates}, and a {@code shell} action that runs the rendered plan with bash: confd wrote the
+ * rendered file to {@code dest} and ran {@code reload_cmd}, which in the recipe executes that file.
+ * {@code dest}, {@code owner}, {@code mode}, {@code uid}, {@code gid}, {@code reload_cmd} and
+ * {@code check_cmd} are kept as comments and listed in the report.
+ */
+public final class ConfdImporter {
+
+    /** What an import wrote and what it could not carry over. */
+    public record Report(Path config, List<Path> templates, List<String> watches, List<String> notTranslated) {
+        public Report {
+            templates = List.copyOf(templates);
+            watches = List.copyOf(watches);
+            notTranslated = List.copyOf(notTranslated);
+        }
+    }
+
+    private static final Set<String> KNOWN = Set.of("src", "dest", "keys", "prefix", "owner", "mode", "uid", "gid",
+            "reload_cmd", "check_cmd");
+    private static final Set<String> REPLACED = Set.of("dest", "owner", "mode", "uid", "gid", "reload_cmd", "check_cmd");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ConfdImporter() {
+    }
+
+    /**
+     * Imports {@code confdDir} into {@code outDir} (created when missing; existing files of the same names
+     * are replaced).
+     *
+     * @param endpoints etcd endpoints for the config, e.g. confd's {@code -node} values
+     * @throws ConfigException when the directory has no template resources or a resource is malformed
+     */
+    public static Report importDir(Path confdDir, Path outDir, List<String> endpoints) {
+        Path confD = confdDir.resolve("conf.d");
+        Path templatesIn = confdDir.resolve("templates");
+        if (!Files.isDirectory(confD)) {
+            throw new ConfigException(confdDir.toAbsolutePath() + " has no conf.d directory; point import-confd at confd's confdir");
+        }
+        List<Path> tomls;
+        try (Stream<Path> s = Files.list(confD)) {
+            tomls = s.filter(p -> p.getFileName().toString().endsWith(".toml")).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (tomls.isEmpty()) {
+            throw new ConfigException(confD.toAbsolutePath() + " has no *.toml template resources");
+        }
+        List<String> notes = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        List<Path> written = new ArrayList<>();
+        StringBuilder yaml = new StringBuilder();
+        yaml.append("# Imported from ").append(confdDir.toAbsolutePath().normalize()).append(" by `cicd import-confd`.\n");
+        yaml.append("# confd wrote each rendered template to `dest` and ran `reload_cmd`; here the rendered plan\n");
+        yaml.append("# runs as a bash script (action: shell), once per distinct trigger value.\n");
+        yaml.append("etcd:\n  endpoints: ").append(list(endpoints)).append('\n');
+        yaml.append("runner:\n  logDir: logs\n");
+        yaml.append("watches:\n");
+        try {
+            Path templatesOut = outDir.resolve("templates");
+            Files.createDirectories(templatesOut);
+            for (Path toml : tomls) {
+                String file = confD.relativize(toml).toString();
+                String rel = "conf.d/" + file;
+                Map<String, Map<String, Object>> tables;
+                try {
+                    tables = Toml.parse(rel, Files.readString(toml));
+                } catch (Toml.TomlException e) {
+                    throw new ConfigException(toml.toAbsolutePath() + ":" + e.line() + ": " + e.problem(), e);
+                }
+                Map<String, Object> t = tables.get("template");
+                if (t == null) {
+                    throw new ConfigException(confdDir.resolve(rel).toAbsolutePath() + ": no [template] table");
+                }
+                for (String table : tables.keySet()) {
+                    if (!table.equals("template")) {
+                        notes.add(rel + ": table [" + table + "] ignored");
+                    }
+                }
+                String name = watchName(file.substring(0, file.length() - ".toml".length()), names);
+                names.add(name);
+                String src = text(t, "src", rel);
+                String prefix = t.containsKey("prefix") ? text(t, "prefix", rel) : "";
+                List<String> keys = keys(t, rel);
+                if (prefix.isBlank() || prefix.equals("/")) {
+                    notes.add(rel + ": no prefix (confd's default '/'); the watch got prefix /" + name
+                            + " and its keys must be adjusted: give every watch its own prefix");
+                    prefix = "/" + name;
+                }
+                for (String k : t.keySet()) {
+                    if (!KNOWN.contains(k)) {
+                        notes.add(rel + ": key '" + k + "' is not a confd template-resource key; ignored");
+                    }
+                }
+                for (String k : REPLACED) {
+                    if (t.containsKey(k) && !k.equals("dest") && !k.equals("reload_cmd")) {
+                        notes.add(rel + ": " + k + " = " + t.get(k) + " not carried over (no file is written outside the run log)");
+                    }
+                }
+                if (t.containsKey("check_cmd")) {
+                    notes.add(rel + ": check_cmd not carried over; validate inside the template or the plan");
+                }
+                Path tmpl = templatesIn.resolve(src);
+                if (!Files.isRegularFile(tmpl)) {
+                    throw new ConfigException(confdDir.resolve(rel).toAbsolutePath() + ": src = \"" + src + "\" but "
+                            + tmpl.toAbsolutePath() + " does not exist");
+                }
+                GoTemplates.Result r = GoTemplates.translate("templates/" + src, Files.readString(tmpl));
+                notes.addAll(r.untranslated());
+                String outName = src.replaceAll("\\.(tmpl|tpl|template)$", "") + ".peb";
+                Path outFile = templatesOut.resolve(outName);
+                Files.createDirectories(outFile.getParent());
+                Files.writeString(outFile, r.pebble());
+                written.add(outFile);
+
+                yaml.append("  - name: ").append(name).append('\n');
+                yaml.append("    # from ").append(rel);
+                if (t.containsKey("dest")) {
+                    yaml.append(", dest = ").append(quote(String.valueOf(t.get("dest"))));
+                }
+                yaml.append('\n');
+                if (t.containsKey("reload_cmd")) {
+                    yaml.append("    # confd ran: ").append(String.valueOf(t.get("reload_cmd")).replace("\n", " ")).append('\n');
+                }
+                yaml.append("    prefix: ").append(quote(prefix)).append('\n');
+                yaml.append("    keys: ").append(list(keys)).append('\n');
+                yaml.append("    template: ").append(quote("templates/" + outName)).append('\n');
+                yaml.append("    action: shell\n");
+            }
+            if (names.stream().distinct().count() != names.size()) {
+                throw new IllegalStateException("duplicate watch names " + names);
+            }
+            Path config = outDir.resolve("cicd.yaml");
+            Files.writeString(config, yaml.toString());
+            notes.add(0, "reload_cmd and dest of every resource were replaced by running the rendered plan with bash");
+            return new Report(config, written, names, notes);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing the import into " + outDir + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static String watchName(String base, List<String> taken) {
+        String n = base.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("^-+|-+$", "");
+        if (n.isEmpty()) {
+            n = "watch";
+        }
+        if (n.length() > 60) {
+            n = n.substring(0, 60).replaceAll("-+$", "");
+        }
+        String candidate = n;
+        for (int i = 2; taken.contains(candidate); i++) {
+            candidate = n + "-" + i;
+        }
+        return candidate;
+    }
+
+    private static String text(Map<String, Object> t, String key, String file) {
+        Object v = t.get(key);
+        if (!(v instanceof String s) || s.isBlank()) {
+            throw new ConfigException(file + ": [template] needs " + key + " as a string");
+        }
+        return s;
+    }
+
+    private static List<String> keys(Map<String, Object> t, String file) {
+        Object v = t.get("keys");
+        if (!(v instanceof List<?> l) || l.isEmpty()) {
+            throw new ConfigException(file + ": [template] needs keys, a list of strings");
+        }
+        List<String> out = new ArrayList<>();
+        for (Object o : l) {
+            if (!(o instanceof String s)) {
+                throw new ConfigException(file + ": keys must be strings, found " + o);
+            }
+            out.add(s.startsWith("/") ? s : "/" + s);
+        }
+        return out;
+    }
+
+    private static String list(List<String> values) {
+        List<String> q = values.stream().map(ConfdImporter::quote).toList();
+        return "[" + String.join(", ", q) + "]";
+    }
+
+    private static String quote(String s) {
+        try {
+            return JSON.writeValueAsString(s);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,228 @@
+package dev.cicd.runner.internal.wiring;
+
+import dev.cicd.core.Action;
+import dev.cicd.core.CicdException;
+import dev.cicd.core.PebbleRenderer;
+import dev.cicd.core.ShellAction;
+import dev.cicd.core.WatchSpec;
+import dev.cicd.etcd.EtcdClients;
+import dev.cicd.k8s.KubernetesAction;
+import dev.cicd.k8s.KubernetesClients;
+import dev.cicd.k8s.OnFailure;
+import dev.cicd.runner.ConfigException;
+import dev.cicd.runner.RunnerConfig;
+import io.etcd.jetcd.Client;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Builds clients, renderer, actions and watch specs from a {@link RunnerConfig}. */
+public final class Wiring {
+
+    /** The environment variable the built-in k8s-rollout template reads the registry from. */
+    public static final String REGISTRY_ENV = "CICD_REGISTRY";
+
+    /** {@code getenv("CICD_REGISTRY")} or {@code getenv("CICD_REGISTRY", "default")} in a built-in template. */
+    private static final java.util.regex.Pattern REGISTRY_GETENV = java.util.regex.Pattern.compile(
+            "getenv\\(\\s*\"" + REGISTRY_ENV + "\"\\s*(,\\s*\"[^\"]*\"\\s*)?\\)");
+
+    private Wiring() {
+    }
+
+    /**
+     * A jetcd client for the config's etcd section, checked to answer within {@code timeout}.
+     *
+     * @throws ConfigException for a bad TLS file or credentials pair (naming the key)
+     * @throws CicdException   {@code SOURCE} naming the endpoints when etcd does not answer
+     */
+    public static Client etcd(RunnerConfig.Etcd e, Duration timeout) {
+        EtcdClients.Builder b = builder(e);
+        try {
+            return b.connect(timeout);
+        } catch (IllegalArgumentException ex) {
+            throw new ConfigException("etcd: " + ex.getMessage(), ex);
+        }
+    }
+
+    /** A jetcd client for the config's etcd section, not yet checked. */
+    public static Client etcdUnchecked(RunnerConfig.Etcd e) {
+        try {
+            return builder(e).build();
+        } catch (IllegalArgumentException ex) {
+            throw new ConfigException("etcd: " + ex.getMessage(), ex);
+        }
+    }
+
+    private static EtcdClients.Builder builder(RunnerConfig.Etcd e) {
+        EtcdClients.Builder b = EtcdClients.builder().endpoints(e.endpointUris());
+        if (!e.user().isEmpty()) {
+            b.user(e.user()).password(e.password());
+        }
+        if (!e.tls().ca().isEmpty()) {
+            b.caFile(Path.of(e.tls().ca()));
+        }
+        if (!e.tls().cert().isEmpty()) {
+            b.certFile(Path.of(e.tls().cert())).keyFile(Path.of(e.tls().key()));
+        }
+        return b;
+    }
+
+    /** A fabric8 client for the config's kubernetes section. */
+    public static KubernetesClient kubernetes(RunnerConfig.Kubernetes k) {
+        KubernetesClients.Builder b = KubernetesClients.builder().requestTimeout(k.requestTimeout());
+        if (!k.kubeconfig().isEmpty()) {
+            b.kubeconfig(Path.of(k.kubeconfig()));
+        } else if (k.inCluster()) {
+            b.inCluster();
+        } else if (!k.url().isEmpty()) {
+            b.url(k.url());
+            if (!k.token().isEmpty()) {
+                b.token(k.token());
+            }
+        }
+        if (!k.context().isEmpty()) {
+            b.context(k.context());
+        }
+        try {
+            return b.build();
+        } catch (RuntimeException ex) {
+            throw new ConfigException("kubernetes: cannot build a client from "
+                    + (k.kubeconfig().isEmpty() ? k.url().isEmpty() ? k.inCluster() ? "the in-cluster service account"
+                    : "the default kubeconfig" : k.url() : k.kubeconfig()) + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /** Whether any watch acts on Kubernetes. */
+    public static boolean needsKubernetes(RunnerConfig c) {
+        return c.watches().stream().anyMatch(w -> w.action().isKubernetes());
+    }
+
+    /** The renderer's name of a watch's template. */
+    public static String templateName(RunnerConfig.Watch w) {
+        return "watch/" + w.name() + ".peb";
+    }
+
+    /**
+     * The template source the renderer gets for a watch: the file or built-in text, preceded by
+     * {@code {% set registry = "..." %}} (no newline, so line numbers stay), with the built-ins'
+     * {@code getenv("CICD_REGISTRY")} read from that variable, so the config's registry applies whether it
+     * came from the file or the environment.
+     */
+    public static String templateSource(RunnerConfig c, RunnerConfig.Watch w) {
+        String body;
+        if (w.builtinTemplate()) {
+            String resource = PebbleRenderer.BUILT_IN_PREFIX + w.builtinTemplateName().orElseThrow() + ".peb";
+            try (InputStream in = Wiring.class.getClassLoader().getResourceAsStream(resource)) {
+                if (in == null) {
+                    throw new ConfigException("watches[" + w.name() + "].template: " + w.template()
+                            + " is not on the class path (" + resource + ")");
+                }
+                body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            body = REGISTRY_GETENV.matcher(body).replaceAll("registry");
+        } else {
+            Path f = w.templateFile().orElseThrow();
+            try {
+                body = Files.readString(f);
+            } catch (IOException e) {
+                throw new ConfigException("watches[" + w.name() + "].template: cannot read " + f + ": " + e.getMessage(), e);
+            }
+        }
+        return "{% set registry = \"" + c.registry().replace("\\", "\\\\").replace("\"", "\\\"") + "\" %}" + body;
+    }
+
+    /** A renderer holding every watch's template. */
+    public static PebbleRenderer renderer(RunnerConfig c) {
+        PebbleRenderer.Builder b = PebbleRenderer.builder().allowEnv(Set.of(REGISTRY_ENV));
+        for (RunnerConfig.Watch w : c.watches()) {
+            b.template(templateName(w), templateSource(c, w));
+        }
+        return b.build();
+    }
+
+    /** The pipeline's watch specs: the action of each watch is registered under the watch's name. */
+    public static List<WatchSpec> watchSpecs(RunnerConfig c) {
+        return c.watches().stream().map(w -> WatchSpec.builder(w.name())
+                .prefix(w.prefix())
+                .keys(w.keys())
+                .template(templateName(w))
+                .action(w.name())
+                .dedupe(w.dedupe())
+                .timeout(w.effectiveTimeout())
+                .build()).toList();
+    }
+
+    /**
+     * One action per watch, by watch name. A kubernetes action is built at its first use, from the
+     * client {@code kube} supplies then.
+     */
+    public static Map<String, Action> actions(RunnerConfig c, java.util.function.Supplier<KubernetesClient> kube) {
+        Map<String, Action> out = new LinkedHashMap<>();
+        for (RunnerConfig.Watch w : c.watches()) {
+            if (w.action().isKubernetes()) {
+                out.put(w.name(), new LazyAction(() -> kubernetesAction(kube.get(), w)));
+            } else {
+                out.put(w.name(), ShellAction.builder().command(w.action().shell().command()).build());
+            }
+        }
+        return out;
+    }
+
+    /** An action built on first use (then kept). */
+    static final class LazyAction implements Action {
+        private final java.util.function.Supplier<Action> factory;
+        private volatile Action action;
+
+        LazyAction(java.util.function.Supplier<Action> factory) {
+            this.factory = factory;
+        }
+
+        @Override
+        public dev.cicd.core.ActionResult execute(dev.cicd.core.Plan plan, dev.cicd.core.ActionContext context) {
+            Action a = action;
+            if (a == null) {
+                synchronized (this) {
+                    a = action;
+                    if (a == null) {
+                        a = factory.get();
+                        action = a;
+                    }
+                }
+            }
+            return a.execute(plan, context);
+        }
+    }
+
+    /** The kubernetes action of a watch, with its allow-lists and onFailure. */
+    public static KubernetesAction kubernetesAction(KubernetesClient kube, RunnerConfig.Watch w) {
+        return KubernetesAction.builder(kube)
+                .allowedNamespaces(new LinkedHashSet<>(w.allowedNamespaces()))
+                .allowedDeployments(new LinkedHashSet<>(w.allowedDeployments()))
+                .allowedRegistries(new LinkedHashSet<>(w.allowedRegistries()))
+                .onFailure(OnFailure.parse(w.onFailure().name()))
+                .defaultWaitTimeout(w.effectiveTimeout())
+                .build();
+    }
+
+    /** The longest action timeout of any watch. */
+    public static Duration longestTimeout(RunnerConfig c) {
+        return c.watches().stream().map(RunnerConfig.Watch::effectiveTimeout).max(Duration::compareTo).orElse(Duration.ofMinutes(5));
+    }
+
+    /** The state prefix of the config's group: {@code <statePrefix>/<group>}. */
+    public static String statePrefix(RunnerConfig c) {
+        return c.runner().statePrefix() + "/" + c.runner().group();
+    }
+}
