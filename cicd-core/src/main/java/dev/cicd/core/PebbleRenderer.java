@@ -52,6 +52,8 @@ import java.util.concurrent.ConcurrentMap;
  *       fails with {@link CicdException.Code#BAD_PAYLOAD} naming the key, revision and parse error</li>
  *   <li>{@code event} - {@code watch, key, type, revision, createRevision, version}</li>
  *   <li>{@code watch} - {@code name, prefix, keys, template, action}</li>
+ *   <li>the renderer's own variables ({@link Builder#variable}), e.g. {@code registry} from the runner's
+ *       config</li>
  * </ul>
  *
  * <h2>Functions (confd's)</h2>
@@ -88,12 +90,14 @@ public final class PebbleRenderer implements Renderer {
     private final String classpathPrefix;
     private final ClassLoader classLoader;
     private final ConcurrentMap<String, PebbleTemplate> compiled = new ConcurrentHashMap<>();
+    private final Map<String, Object> variables;
 
     private PebbleRenderer(Builder b) {
         this.inlineNames = Collections.unmodifiableSet(new TreeSet<>(b.inline.keySet()));
         this.templateDir = b.templateDir;
         this.classpathPrefix = b.classpathPrefix;
         this.classLoader = PebbleRenderer.class.getClassLoader();
+        this.variables = Map.copyOf(b.variables);
 
         List<Loader<?>> loaders = new ArrayList<>();
         MemoryLoader memory = new MemoryLoader();
@@ -132,7 +136,8 @@ public final class PebbleRenderer implements Renderer {
         PebbleTemplate template = compiled(name, event);
 
         String text = event.text();
-        Map<String, Object> context = new HashMap<>(16);
+        Map<String, Object> context = new HashMap<>(16 + variables.size());
+        context.putAll(variables);
         context.put("key", event.key());
         context.put("value", text);
         context.put("revision", event.modRevision());
@@ -259,6 +264,8 @@ public final class PebbleRenderer implements Renderer {
                 "action", w.action());
     }
 
+    private static final Set<String> RESERVED = Set.of("key", "value", "revision", "event", "watch", "data");
+
     /** Builds a {@link PebbleRenderer}; every setting is optional. */
     public static final class Builder {
         private Path templateDir;
@@ -266,8 +273,26 @@ public final class PebbleRenderer implements Renderer {
         private final Map<String, String> inline = new LinkedHashMap<>();
         private Set<String> allowEnv = Set.of();
         private Clock clock = Clock.systemDefaultZone();
+        private final Map<String, Object> variables = new LinkedHashMap<>();
 
         private Builder() {
+        }
+
+        /**
+         * A variable every template sees (for configuration such as {@code registry}). The names the
+         * renderer sets per event ({@code key}, {@code value}, {@code revision}, {@code event},
+         * {@code watch}, {@code data}) cannot be used.
+         */
+        public Builder variable(String name, Object value) {
+            if (name == null || !name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                throw new IllegalArgumentException("template variable name must be an identifier, was '" + name + "'");
+            }
+            if (RESERVED.contains(name) || name.equals(ConfdExtension.SCOPE_VARIABLE)) {
+                throw new IllegalArgumentException("template variable '" + name + "' is set by the renderer for each "
+                        + "event; choose another name");
+            }
+            variables.put(name, Objects.requireNonNull(value, "value of template variable " + name));
+            return this;
         }
 
         /** Templates from files below this directory; a template's name is its path relative to it. */

@@ -268,6 +268,33 @@ class PebbleRendererTest {
         assertContains(renderFails("{{ seq(1, 1000000) }}", PAYLOAD).getMessage(), "seq", "more than");
     }
 
+    // ---- renderer variables ----
+
+    @Test
+    void builderVariablesAreSeenByEveryTemplate() {
+        PebbleRenderer r = PebbleRenderer.builder()
+                .template("t.peb", "{{ registry }}/{{ data.appName }}-{{ data.svcName }}:{{ data.imageTag }}")
+                .variable("registry", "registry.example.com/ns-demo").build();
+        assertEquals("registry.example.com/ns-demo/demo1-gateway:v1", render(r, PAYLOAD, keys()));
+    }
+
+    @Test
+    void builderVariableCannotShadowAPerEventName() {
+        for (String reserved : List.of("key", "value", "revision", "event", "watch", "data")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> PebbleRenderer.builder().variable(reserved, "x"));
+            assertContains(e.getMessage(), "'" + reserved + "'");
+        }
+        assertThrows(IllegalArgumentException.class, () -> PebbleRenderer.builder().variable("not-an-identifier", "x"));
+    }
+
+    @Test
+    void anUnsetBuilderVariableIsStillAnUndefinedVariable() {
+        CicdException e = renderFails("{{ registry }}", PAYLOAD);
+        assertEquals(CicdException.Code.TEMPLATE, e.code());
+        assertContains(e.getMessage(), "registry");
+    }
+
     // ---- environment ----
 
     @Test

@@ -17,10 +17,10 @@ public final class KubernetesTemplates {
     public static final String UNDO = "k8s-undo.peb";
 
     /**
-     * The environment variable {@link #ROLLOUT} reads the image registry from ({@code getenv}); it must be on
-     * the renderer's {@code allowEnv} list.
+     * The renderer variable {@link #ROLLOUT} builds the image from ({@code REGISTRY/APP-SVC:TAG}): pass it with
+     * {@code PebbleRenderer.builder().variable(KubernetesTemplates.REGISTRY_VARIABLE, "registry.example.com/ns")}.
      */
-    public static final String REGISTRY_ENV = "CICD_REGISTRY";
+    public static final String REGISTRY_VARIABLE = "registry";
 
     private KubernetesTemplates() {
     }

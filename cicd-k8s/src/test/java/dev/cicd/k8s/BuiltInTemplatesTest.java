@@ -19,13 +19,13 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
- * The built-in templates render the recipe's triggers into plans; payload values stay scalars. The build sets
- * {@code CICD_REGISTRY=registry.example.com/ns-demo} for the tests (see the module's pom).
+ * The built-in templates render the recipe's triggers into plans; payload values stay scalars. The registry is the
+ * renderer variable {@code registry}.
  */
 class BuiltInTemplatesTest {
 
     static final PebbleRenderer RENDERER = PebbleRenderer.builder()
-            .allowEnv(Set.of(KubernetesTemplates.REGISTRY_ENV)).build();
+            .variable(KubernetesTemplates.REGISTRY_VARIABLE, "registry.example.com/ns-demo").build();
     static final WatchSpec ROLLOUT = WatchSpec.builder("rollout").prefix("/cicd/rollout").key("/trigger")
             .template(KubernetesTemplates.ROLLOUT).action("kubernetes").build();
     static final WatchSpec UNDO = WatchSpec.builder("undo").prefix("/cicd/undo").key("/trigger")
@@ -46,9 +46,12 @@ class BuiltInTemplatesTest {
     }
 
     @Test
-    void theRegistryComesFromTheEnvironmentTheBuildSets() {
-        assertEquals("registry.example.com/ns-demo", System.getenv(KubernetesTemplates.REGISTRY_ENV),
-                "the module's surefire configuration sets CICD_REGISTRY");
+    void rolloutWithoutARegistryVariableFailsNamingIt() {
+        PebbleRenderer bare = PebbleRenderer.builder().build();
+        TriggerEvent e = TriggerEvent.put("rollout", "/cicd/rollout/trigger", trigger("deploy", "ns", "demo1", "gateway", "v7"), 3);
+        CicdException ex = assertThrows(CicdException.class, () -> bare.render(ROLLOUT, e, new TreeMap<>()));
+        assertEquals(CicdException.Code.TEMPLATE, ex.code());
+        assertTrue(ex.getMessage().contains("registry"), ex.getMessage());
     }
 
     @Test

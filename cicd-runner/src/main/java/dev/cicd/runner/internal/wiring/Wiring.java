@@ -8,6 +8,7 @@ import dev.cicd.core.WatchSpec;
 import dev.cicd.etcd.EtcdClients;
 import dev.cicd.k8s.KubernetesAction;
 import dev.cicd.k8s.KubernetesClients;
+import dev.cicd.k8s.KubernetesTemplates;
 import dev.cicd.k8s.OnFailure;
 import dev.cicd.runner.ConfigException;
 import dev.cicd.runner.RunnerConfig;
@@ -24,17 +25,9 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /** Builds clients, renderer, actions and watch specs from a {@link RunnerConfig}. */
 public final class Wiring {
-
-    /** The environment variable the built-in k8s-rollout template reads the registry from. */
-    public static final String REGISTRY_ENV = "CICD_REGISTRY";
-
-    /** {@code getenv("CICD_REGISTRY")} or {@code getenv("CICD_REGISTRY", "default")} in a built-in template. */
-    private static final java.util.regex.Pattern REGISTRY_GETENV = java.util.regex.Pattern.compile(
-            "getenv\\(\\s*\"" + REGISTRY_ENV + "\"\\s*(,\\s*\"[^\"]*\"\\s*)?\\)");
 
     private Wiring() {
     }
@@ -112,12 +105,7 @@ public final class Wiring {
         return "watch/" + w.name() + ".peb";
     }
 
-    /**
-     * The template source the renderer gets for a watch: the file or built-in text, preceded by
-     * {@code {% set registry = "..." %}} (no newline, so line numbers stay), with the built-ins'
-     * {@code getenv("CICD_REGISTRY")} read from that variable, so the config's registry applies whether it
-     * came from the file or the environment.
-     */
+    /** The template source the renderer gets for a watch: the file or the built-in's text. */
     public static String templateSource(RunnerConfig c, RunnerConfig.Watch w) {
         String body;
         if (w.builtinTemplate()) {
@@ -131,7 +119,6 @@ public final class Wiring {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            body = REGISTRY_GETENV.matcher(body).replaceAll("registry");
         } else {
             Path f = w.templateFile().orElseThrow();
             try {
@@ -140,12 +127,12 @@ public final class Wiring {
                 throw new ConfigException("watches[" + w.name() + "].template: cannot read " + f + ": " + e.getMessage(), e);
             }
         }
-        return "{% set registry = \"" + c.registry().replace("\\", "\\\\").replace("\"", "\\\"") + "\" %}" + body;
+        return body;
     }
 
-    /** A renderer holding every watch's template. */
+    /** A renderer holding every watch's template, with the config's {@code registry} as a variable. */
     public static PebbleRenderer renderer(RunnerConfig c) {
-        PebbleRenderer.Builder b = PebbleRenderer.builder().allowEnv(Set.of(REGISTRY_ENV));
+        PebbleRenderer.Builder b = PebbleRenderer.builder().variable(KubernetesTemplates.REGISTRY_VARIABLE, c.registry());
         for (RunnerConfig.Watch w : c.watches()) {
             b.template(templateName(w), templateSource(c, w));
         }
