@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -204,6 +205,38 @@ public final class InMemoryTriggerSource implements TriggerSource {
         for (Change c : values) {
             out.add(c.toEvent(w.name()));
         }
+    }
+
+    /**
+     * The watch's keys at {@code revision} from the history; when that part of the history was compacted,
+     * the current values.
+     */
+    @Override
+    public SortedMap<String, String> snapshot(WatchSpec watch, long revision) {
+        SortedMap<String, String> out = new TreeMap<>();
+        synchronized (lock) {
+            if (revision < compactRevision) {
+                current.forEach((k, c) -> {
+                    if (watch.matches(k)) {
+                        out.put(watch.relativeKey(k), new String(c.value(), StandardCharsets.UTF_8));
+                    }
+                });
+                return out;
+            }
+            for (Change c : history) {
+                if (c.modRevision() > revision) {
+                    break;
+                }
+                if (watch.matches(c.key())) {
+                    if (c.type() == EventType.DELETE) {
+                        out.remove(watch.relativeKey(c.key()));
+                    } else {
+                        out.put(watch.relativeKey(c.key()), new String(c.value(), StandardCharsets.UTF_8));
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     /** Index of the first history entry with a revision above {@code rev}; called under the lock. */

@@ -180,6 +180,7 @@ public final class Pipeline implements AutoCloseable {
                 if (cp != null && cp.isPresent()) {
                     cps.put(name, cp.getAsLong());
                     lane.lastRevision = cp.getAsLong();
+                    lane.seedKeys(cp.getAsLong());
                 }
             }
             try {
@@ -465,6 +466,16 @@ public final class Pipeline implements AutoCloseable {
         void offer(Object item) {
             queue.add(item);
             schedule();
+        }
+
+        /** Before start: the watch's keys as of the checkpoint, for templates that read other keys. */
+        void seedKeys(long checkpoint) {
+            try {
+                keys.putAll(source.snapshot(spec, checkpoint));
+            } catch (RuntimeException e) {
+                LOG.warn("watch {}: could not read its keys at checkpoint revision {}; templates see only keys "
+                        + "changed from now on: {}", spec.name(), checkpoint, e.toString());
+            }
         }
 
         void schedule() {

@@ -1,7 +1,9 @@
 package dev.cicd.core;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
 
 /**
  * Delivers the changes of watched keys, each revision once and in revision order per watch.
@@ -19,4 +21,16 @@ public interface TriggerSource {
      * @return closing it stops delivery; no listener call starts after {@code close()} returns
      */
     AutoCloseable start(List<WatchSpec> watches, Map<String, Long> checkpoints, TriggerListener listener);
+
+    /**
+     * The watch's keys and values as of {@code revision}, relative to the watch prefix. A pipeline that
+     * resumes from a checkpoint reads it once, so templates that read other keys of the watch
+     * ({@code getv}, {@code ls}, ...) see them as they were at the checkpoint, not only the keys changed
+     * since. A source that cannot read an old revision (compacted) may answer with the current values.
+     *
+     * @return the keys (empty by default: a source that keeps no values)
+     */
+    default SortedMap<String, String> snapshot(WatchSpec watch, long revision) {
+        return Collections.emptySortedMap();
+    }
 }

@@ -430,6 +430,52 @@ class PipelineTest {
     }
 
     @Test
+    void afterARestartTemplatesStillSeeTheOtherKeysOfTheWatchAsOfTheCheckpoint() throws Exception {
+        InMemoryCheckpointStore checkpoints = new InMemoryCheckpointStore();
+        List<String> plans = new CopyOnWriteArrayList<>();
+        Action recording = (plan, ctx) -> {
+            plans.add(plan.text());
+            return ActionResult.applied("");
+        };
+        // a confd-style watch: the trigger reads a setting kept in another key of the same prefix
+        WatchSpec w = WatchSpec.builder("w").prefix("/app").template("t").action("a").build();
+        Renderer r = Templates.of("t", "{{ getv('/replicas', 'none') }} {{ value }}");
+        Pipeline first = started(base(r).action("a", recording).watch(w).checkpoints(checkpoints));
+        source.put("/app/replicas", "3");
+        source.put("/app/trigger", "v1");
+        recorder.await(2, WAIT);
+        first.close();
+        source.put("/app/replicas", "5"); // changed while down: delivered as an event after the restart
+
+        Pipeline second = started(base(r).action("a", recording).watch(w).checkpoints(checkpoints));
+        source.put("/app/trigger", "v2");
+        assertTrue(source.awaitDelivered(WAIT));
+        assertTrue(second.awaitIdle(WAIT));
+        assertEquals("5 v2", plans.get(plans.size() - 1), "the key map is seeded from the checkpoint: " + plans);
+
+        // the same, with the setting unchanged while down: only the snapshot can know it
+        second.close();
+        Pipeline third = started(base(r).action("a", recording).watch(w).checkpoints(checkpoints));
+        source.put("/app/trigger", "v3");
+        assertTrue(source.awaitDelivered(WAIT));
+        assertTrue(third.awaitIdle(WAIT));
+        assertEquals("5 v3", plans.get(plans.size() - 1), plans.toString());
+    }
+
+    @Test
+    void inMemorySnapshotIsTheWatchsKeysAtTheRevision() {
+        WatchSpec w = WatchSpec.builder("w").prefix("/app").template("t").action("a").build();
+        long r1 = source.put("/app/a", "1");
+        source.put("/other/x", "x");
+        long r3 = source.put("/app/a", "2");
+        source.put("/app/b", "b");
+        source.delete("/app/a");
+        assertEquals(Map.of("/a", "1"), source.snapshot(w, r1));
+        assertEquals(Map.of("/a", "2"), source.snapshot(w, r3));
+        assertEquals(Map.of("/b", "b"), source.snapshot(w, source.revision()));
+    }
+
+    @Test
     void aThrowingSinkAndAThrowingCheckpointStoreDoNotStopThePipeline() {
         AtomicInteger saves = new AtomicInteger();
         CheckpointStore broken = new CheckpointStore() {

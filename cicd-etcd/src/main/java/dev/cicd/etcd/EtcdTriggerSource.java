@@ -3,9 +3,15 @@ package dev.cicd.etcd;
 import dev.cicd.core.TriggerListener;
 import dev.cicd.core.TriggerSource;
 import dev.cicd.core.WatchSpec;
+import dev.cicd.core.CicdException;
 import dev.cicd.etcd.internal.Etcd;
+import dev.cicd.etcd.internal.KeyRange;
 import dev.cicd.etcd.internal.WatchLoop;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.options.GetOption;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -13,6 +19,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A {@link TriggerSource} on etcd: every PUT of a watched key is delivered once, in revision order,
@@ -45,6 +55,8 @@ public final class EtcdTriggerSource implements TriggerSource {
     public static final List<String> DEFAULT_IGNORED_PREFIXES =
             List.of(EtcdState.DEFAULT_STATE_ROOT + "/", EtcdState.DEFAULT_STATUS_PREFIX + "/",
                     LeaderElection.DEFAULT_ELECTION_ROOT + "/");
+
+    private static final Logger LOG = LoggerFactory.getLogger(EtcdTriggerSource.class);
 
     private final Client client;
     private final Duration requestTimeout;
@@ -118,6 +130,44 @@ public final class EtcdTriggerSource implements TriggerSource {
                 l.close(closeTimeout);
             }
         }
+    }
+
+    /**
+     * The watch's keys at {@code revision} (one range read at that revision); when etcd compacted that
+     * revision, the current values, with a warning.
+     */
+    @Override
+    public SortedMap<String, String> snapshot(WatchSpec watch, long revision) {
+        KeyRange range = KeyRange.of(watch);
+        GetResponse read;
+        try {
+            read = get(range, revision, watch);
+        } catch (CicdException e) {
+            if (!Etcd.isCompacted(e)) {
+                throw e;
+            }
+            LOG.warn("watch {}: revision {} is compacted; templates start from the current values of its keys",
+                    watch.name(), revision);
+            read = get(range, 0, watch);
+        }
+        SortedMap<String, String> out = new TreeMap<>();
+        for (KeyValue kv : read.getKvs()) {
+            String key = Etcd.text(kv.getKey());
+            if (watch.matches(key) && ignoredPrefixes.stream().noneMatch(key::startsWith)) {
+                out.put(watch.relativeKey(key), kv.getValue().toString(StandardCharsets.UTF_8));
+            }
+        }
+        return out;
+    }
+
+    private GetResponse get(KeyRange range, long revision, WatchSpec watch) {
+        GetOption.Builder b = GetOption.builder().withRange(range.end());
+        if (revision > 0) {
+            b.withRevision(revision);
+        }
+        return Etcd.await(client.getKVClient().get(range.start(), b.build()), requestTimeout,
+                () -> "reading the keys of watch " + watch.name() + " " + range.describe()
+                        + (revision > 0 ? " at revision " + revision : ""));
     }
 
     public static final class Builder {

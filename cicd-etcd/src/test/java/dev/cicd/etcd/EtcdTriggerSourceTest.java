@@ -45,6 +45,23 @@ class EtcdTriggerSourceTest {
     }
 
     @Test
+    void snapshotIsTheWatchsKeysAtTheRevisionAndTheCurrentOnesOnceCompacted() throws Exception {
+        String p = uniquePrefix("snap");
+        WatchSpec w = WatchSpec.builder("snap").prefix(p).template("t").action("a").build();
+        long r1 = put(etcd.client(), p + "/replicas", "3");
+        put(etcd.client(), p + "X/other", "not this watch");
+        long r3 = put(etcd.client(), p + "/replicas", "5");
+        put(etcd.client(), p + "/trigger", "v1");
+        EtcdTriggerSource source = source(etcd.client());
+        assertEquals(Map.of("/replicas", "3"), source.snapshot(w, r1));
+        assertEquals(Map.of("/replicas", "5"), source.snapshot(w, r3));
+
+        etcd.compact(r3);
+        assertEquals(Map.of("/replicas", "5", "/trigger", "v1"), source.snapshot(w, r1),
+                "a compacted revision gives the current values");
+    }
+
+    @Test
     void twoHundredBackToBackPutsAreDeliveredOnceEachInRevisionOrder() throws Exception {
         String p = uniquePrefix("burst");
         WatchSpec w = Recording.watch("burst", p);
