@@ -1,18 +1,11 @@
 package dev.cicd.testkit;
 
-import dev.cicd.testkit.internal.junit.FixtureLifecycle;
 import dev.cicd.testkit.internal.etcd.EtcdFixtureImpl;
 import dev.cicd.testkit.internal.etcd.EtcdSettings;
 import io.etcd.jetcd.Client;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.BeforeEachCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.jupiter.api.extension.ParameterContext;
-import org.junit.jupiter.api.extension.ParameterResolver;
-import org.junit.jupiter.api.extension.TestInstancePostProcessor;
 
 /**
  * JUnit 5 extension that runs an {@link EtcdFixture} and stops it through JUnit's extension store.
@@ -29,10 +22,7 @@ import org.junit.jupiter.api.extension.TestInstancePostProcessor;
  * </ul>
  * Use one of the two per test class: both at once would compete for the same parameters.
  */
-public final class EtcdExtension implements BeforeAllCallback, BeforeEachCallback, TestInstancePostProcessor,
-        ParameterResolver {
-
-    private final FixtureLifecycle<EtcdFixture, EtcdSettings, WithEtcd> lifecycle;
+public final class EtcdExtension extends FixtureExtension<EtcdFixture, EtcdSettings, WithEtcd> {
 
     /** Used by {@link WithEtcd}; reads its settings from the annotation on the test class. */
     public EtcdExtension() {
@@ -40,49 +30,15 @@ public final class EtcdExtension implements BeforeAllCallback, BeforeEachCallbac
     }
 
     private EtcdExtension(Optional<EtcdSettings> settings) {
-        this.lifecycle = new FixtureLifecycle<>(EtcdExtension.class, EtcdFixture.class, Client.class, EtcdFixture::client,
-                WithEtcd.class, a -> EtcdFixture.builder().members(a.members()).backend(a.backend())
-                        .startupTimeout(Duration.ofSeconds(a.startupTimeoutSeconds())).settings(), () -> EtcdFixture.builder().settings(), EtcdFixtureImpl::start, settings);
+        super(EtcdExtension.class, EtcdFixture.class, Client.class, EtcdFixture::client, WithEtcd.class,
+                a -> EtcdFixture.builder().members(a.members()).backend(a.backend())
+                        .startupTimeout(Duration.ofSeconds(a.startupTimeoutSeconds())).settings(),
+                () -> EtcdFixture.builder().settings(), EtcdFixtureImpl::start, settings);
     }
 
     /** A builder for {@code @RegisterExtension}. */
     public static Builder builder() {
         return new Builder();
-    }
-
-    /**
-     * The running fixture of a programmatically registered extension.
-     *
-     * @throws IllegalStateException before JUnit started it (before the class's tests for a static
-     *                               field, before each test for an instance field)
-     */
-    public EtcdFixture fixture() {
-        return lifecycle.fixture();
-    }
-
-    @Override
-    public void beforeAll(ExtensionContext context) {
-        lifecycle.beforeAll(context);
-    }
-
-    @Override
-    public void postProcessTestInstance(Object testInstance, ExtensionContext context) {
-        lifecycle.postProcessTestInstance(testInstance, context);
-    }
-
-    @Override
-    public void beforeEach(ExtensionContext context) {
-        lifecycle.beforeEach(context);
-    }
-
-    @Override
-    public boolean supportsParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
-        return lifecycle.supportsParameter(parameterContext.getParameter().getType());
-    }
-
-    @Override
-    public Object resolveParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
-        return lifecycle.resolveParameter(parameterContext.getParameter().getType(), extensionContext);
     }
 
     /** Options of a programmatically registered extension (same meaning as {@link EtcdFixture.Builder}). */

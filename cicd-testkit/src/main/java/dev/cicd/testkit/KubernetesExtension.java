@@ -1,18 +1,11 @@
 package dev.cicd.testkit;
 
-import dev.cicd.testkit.internal.junit.FixtureLifecycle;
 import dev.cicd.testkit.internal.k8s.KubernetesFixtures;
 import dev.cicd.testkit.internal.k8s.KubernetesSettings;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.BeforeEachCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.jupiter.api.extension.ParameterContext;
-import org.junit.jupiter.api.extension.ParameterResolver;
-import org.junit.jupiter.api.extension.TestInstancePostProcessor;
 
 /**
  * JUnit 5 extension that runs a {@link KubernetesFixture} and stops it through JUnit's extension
@@ -30,10 +23,7 @@ import org.junit.jupiter.api.extension.TestInstancePostProcessor;
  * </ul>
  * Use one of the two per test class: both at once would compete for the same parameters.
  */
-public final class KubernetesExtension implements BeforeAllCallback, BeforeEachCallback,
-        TestInstancePostProcessor, ParameterResolver {
-
-    private final FixtureLifecycle<KubernetesFixture, KubernetesSettings, WithKubernetes> lifecycle;
+public final class KubernetesExtension extends FixtureExtension<KubernetesFixture, KubernetesSettings, WithKubernetes> {
 
     /** Used by {@link WithKubernetes}; reads its settings from the annotation on the test class. */
     public KubernetesExtension() {
@@ -41,50 +31,16 @@ public final class KubernetesExtension implements BeforeAllCallback, BeforeEachC
     }
 
     private KubernetesExtension(Optional<KubernetesSettings> settings) {
-        this.lifecycle = new FixtureLifecycle<>(KubernetesExtension.class, KubernetesFixture.class, KubernetesClient.class, KubernetesFixture::client,
+        super(KubernetesExtension.class, KubernetesFixture.class, KubernetesClient.class, KubernetesFixture::client,
                 WithKubernetes.class, a -> KubernetesFixture.builder().backend(a.backend())
                         .rolloutDelay(Duration.ofMillis(a.rolloutDelayMillis()))
-                        .failAfter(Duration.ofMillis(a.failAfterMillis())).settings(), () -> KubernetesFixture.builder().settings(), KubernetesFixtures::start, settings);
+                        .failAfter(Duration.ofMillis(a.failAfterMillis())).settings(),
+                () -> KubernetesFixture.builder().settings(), KubernetesFixtures::start, settings);
     }
 
     /** A builder for {@code @RegisterExtension}. */
     public static Builder builder() {
         return new Builder();
-    }
-
-    /**
-     * The running fixture of a programmatically registered extension.
-     *
-     * @throws IllegalStateException before JUnit started it (before the class's tests for a static
-     *                               field, before each test for an instance field)
-     */
-    public KubernetesFixture fixture() {
-        return lifecycle.fixture();
-    }
-
-    @Override
-    public void beforeAll(ExtensionContext context) {
-        lifecycle.beforeAll(context);
-    }
-
-    @Override
-    public void postProcessTestInstance(Object testInstance, ExtensionContext context) {
-        lifecycle.postProcessTestInstance(testInstance, context);
-    }
-
-    @Override
-    public void beforeEach(ExtensionContext context) {
-        lifecycle.beforeEach(context);
-    }
-
-    @Override
-    public boolean supportsParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
-        return lifecycle.supportsParameter(parameterContext.getParameter().getType());
-    }
-
-    @Override
-    public Object resolveParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
-        return lifecycle.resolveParameter(parameterContext.getParameter().getType(), extensionContext);
     }
 
     /** Options of a programmatically registered extension (same meaning as {@link KubernetesFixture.Builder}). */

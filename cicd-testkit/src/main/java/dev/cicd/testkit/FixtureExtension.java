@@ -1,4 +1,4 @@
-package dev.cicd.testkit.internal.junit;
+package dev.cicd.testkit;
 
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Field;
@@ -7,8 +7,13 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+import org.junit.jupiter.api.extension.TestInstancePostProcessor;
 
 /**
  * What the testkit's JUnit extensions share: one fixture per test class (declarative use, settings
@@ -21,7 +26,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * @param <S> the fixture's settings
  * @param <A> the class annotation of the declarative use
  */
-public final class FixtureLifecycle<F extends AutoCloseable, S, A extends Annotation> {
+abstract class FixtureExtension<F extends AutoCloseable, S, A extends Annotation> implements BeforeAllCallback,
+        BeforeEachCallback, TestInstancePostProcessor, ParameterResolver {
 
     private final Class<F> fixtureType;
     private final Class<?> clientType;
@@ -47,7 +53,7 @@ public final class FixtureLifecycle<F extends AutoCloseable, S, A extends Annota
      * @param starter        starts a fixture
      * @param settings       empty for the declarative use; the settings of a programmatic registration
      */
-    public FixtureLifecycle(Class<?> owner, Class<F> fixtureType, Class<?> clientType, Function<F, Object> client,
+    FixtureExtension(Class<?> owner, Class<F> fixtureType, Class<?> clientType, Function<F, Object> client,
             Class<A> annotation, Function<A, S> fromAnnotation, Supplier<S> defaults, Function<S, F> starter,
             Optional<S> settings) {
         this.fixtureType = fixtureType;
@@ -62,7 +68,12 @@ public final class FixtureLifecycle<F extends AutoCloseable, S, A extends Annota
         this.declarativeKey = "declarative-" + fixtureType.getSimpleName();
     }
 
-    /** The running fixture of a programmatic registration. */
+    /**
+     * The running fixture of a programmatically registered extension.
+     *
+     * @throws IllegalStateException before JUnit started it (before the class's tests for a static
+     *                               field, before each test for an instance field)
+     */
     public F fixture() {
         F current = fixture;
         if (current == null) {
@@ -73,6 +84,7 @@ public final class FixtureLifecycle<F extends AutoCloseable, S, A extends Annota
         return current;
     }
 
+    @Override
     public void beforeAll(ExtensionContext context) {
         classLevel = true;
         F current = obtain(context);
@@ -81,23 +93,31 @@ public final class FixtureLifecycle<F extends AutoCloseable, S, A extends Annota
         }
     }
 
+    @Override
     public void postProcessTestInstance(Object testInstance, ExtensionContext context) {
         if (settings.isEmpty()) {
             injectFields(testInstance.getClass(), testInstance, obtain(context));
         }
     }
 
+    @Override
     public void beforeEach(ExtensionContext context) {
         obtain(context);
     }
 
-    public boolean supportsParameter(Class<?> type) {
-        return type == fixtureType || type == clientType;
+    @Override
+    public boolean supportsParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
+        return supports(parameterContext.getParameter().getType());
     }
 
-    public Object resolveParameter(Class<?> type, ExtensionContext context) {
-        F current = obtain(context);
-        return type == clientType ? client.apply(current) : current;
+    @Override
+    public Object resolveParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
+        F current = obtain(extensionContext);
+        return parameterContext.getParameter().getType() == clientType ? client.apply(current) : current;
+    }
+
+    private boolean supports(Class<?> type) {
+        return type == fixtureType || type == clientType;
     }
 
     /** The fixture for this context, started on first use and stored where JUnit will close it. */
@@ -143,7 +163,7 @@ public final class FixtureLifecycle<F extends AutoCloseable, S, A extends Annota
                 int modifiers = field.getModifiers();
                 Class<?> fieldType = field.getType();
                 // final fields belong to the test (e.g. set from a constructor parameter): left alone
-                if (!supportsParameter(fieldType) || Modifier.isStatic(modifiers) != statics
+                if (!supports(fieldType) || Modifier.isStatic(modifiers) != statics
                         || Modifier.isFinal(modifiers)) {
                     continue;
                 }
