@@ -1,5 +1,7 @@
 package dev.cicd.core;
 
+import java.util.Set;
+
 /**
  * Carries out a plan. Implementations return a result value for every expected failure (bad input ->
  * {@link ActionResult#rejected}, a failing command or API call -> {@link ActionResult#failed}); an
@@ -9,4 +11,26 @@ package dev.cicd.core;
 public interface Action {
 
     ActionResult execute(Plan plan, ActionContext context);
+
+    /**
+     * The targets the plan changes, when the action can tell them from the plan itself (a Kubernetes
+     * plan names its {@code namespace/deployment}s). Events of one target run one at a time in
+     * revision order; events of different targets run in parallel. Empty (the default) means "use
+     * {@link Plan#targets()}", which the renderer filled from the watch's target expression or the key.
+     *
+     * @throws CicdException {@link CicdException.Code#BAD_PAYLOAD} when the plan cannot be read; the
+     *                       event is then {@code rejected} without running
+     */
+    default Set<String> targets(Plan plan) {
+        return Set.of();
+    }
+
+    /**
+     * Whether the action decides "in sync" itself by comparing with the live state of its targets
+     * (a Kubernetes {@code setImage} whose image is already rolled out). When true the pipeline does not
+     * skip a plan because an earlier plan had the same text: the action is always asked.
+     */
+    default boolean comparesLiveState() {
+        return false;
+    }
 }

@@ -10,7 +10,7 @@ import java.util.OptionalInt;
  * The one recorded result of one event.
  *
  * @param event       the event
- * @param kind        applied, in-sync, rejected or failed
+ * @param kind        applied, in-sync, rejected, failed or superseded
  * @param reason      empty when applied or in sync; otherwise a sentence naming the cause
  * @param fingerprint the plan's fingerprint, or empty when no plan was rendered
  * @param exitCode    a process exit code, when there was a process
@@ -32,12 +32,14 @@ public record Outcome(
         Instant finished,
         Optional<Path> runLog) {
 
-    /** The four outcomes. {@link #label()} gives the lower-case name used in status records and metrics. */
+    /** The outcomes. {@link #label()} gives the lower-case name used in status records and metrics. */
     public enum Kind {
         APPLIED("applied"),
         IN_SYNC("in-sync"),
         REJECTED("rejected"),
-        FAILED("failed");
+        FAILED("failed"),
+        /** Coalescing on: a newer value for the same target was queued, and only that one ran. */
+        SUPERSEDED("superseded");
 
         private final String label;
 
@@ -56,7 +58,7 @@ public record Outcome(
                     return k;
                 }
             }
-            throw new IllegalArgumentException("outcome must be one of applied, in-sync, rejected, failed; was '" + s + "'");
+            throw new IllegalArgumentException("outcome must be one of applied, in-sync, rejected, failed, superseded; was '" + s + "'");
         }
     }
 
@@ -71,7 +73,7 @@ public record Outcome(
         Objects.requireNonNull(started, "started");
         Objects.requireNonNull(finished, "finished");
         runLog = runLog == null ? Optional.empty() : runLog;
-        if ((kind == Kind.REJECTED || kind == Kind.FAILED) && reason.isBlank()) {
+        if ((kind == Kind.REJECTED || kind == Kind.FAILED || kind == Kind.SUPERSEDED) && reason.isBlank()) {
             throw new IllegalArgumentException(kind + " outcome needs a reason (event " + event + ")");
         }
     }

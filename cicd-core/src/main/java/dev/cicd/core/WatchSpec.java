@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -21,6 +22,11 @@ import java.util.regex.Pattern;
  * @param dedupe         whether an already-applied plan is skipped as in-sync
  * @param timeout        how long the action may run
  * @param includeDeletes whether DELETE events are delivered (ignored with a logged reason by default)
+ * @param target         a template expression naming what an event changes (e.g.
+ *                       {@code {{ data.k8sNamespace }}/{{ data.appName }}}), rendered per event; empty
+ *                       means the event's key. Events of one target run one at a time, in order
+ * @param coalesce       what to do with several queued values of one target: run each ({@code NONE}) or
+ *                       only the newest ({@code LATEST}; the others end {@code superseded})
  */
 public record WatchSpec(
         String name,
@@ -30,7 +36,27 @@ public record WatchSpec(
         String action,
         boolean dedupe,
         Duration timeout,
-        boolean includeDeletes) {
+        boolean includeDeletes,
+        Optional<String> target,
+        Coalesce coalesce) {
+
+    /** What happens to queued values of a target when a newer one arrives. */
+    public enum Coalesce {
+        /** Every value runs, in order (the default). */
+        NONE,
+        /** Only the newest queued value runs; the skipped ones end {@code superseded}. */
+        LATEST;
+
+        /** {@code none} or {@code latest}, any case. */
+        public static Coalesce parse(String s) {
+            for (Coalesce c : values()) {
+                if (c.name().equalsIgnoreCase(s == null ? "" : s.strip())) {
+                    return c;
+                }
+            }
+            throw new IllegalArgumentException("coalesce must be 'none' or 'latest', was '" + s + "'");
+        }
+    }
 
     /** Default action timeout: five minutes. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
@@ -65,6 +91,8 @@ public record WatchSpec(
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("watch " + name + ": timeout must be positive, was " + timeout);
         }
+        target = target == null ? Optional.empty() : target.filter(t -> !t.isBlank());
+        coalesce = coalesce == null ? Coalesce.NONE : coalesce;
     }
 
     public static Builder builder(String name) {
@@ -120,6 +148,8 @@ public record WatchSpec(
         private boolean dedupe = true;
         private Duration timeout = DEFAULT_TIMEOUT;
         private boolean includeDeletes;
+        private String target;
+        private Coalesce coalesce = Coalesce.NONE;
 
         private Builder(String name) {
             this.name = Objects.requireNonNull(name, "name");
@@ -166,8 +196,20 @@ public record WatchSpec(
             return this;
         }
 
+        /** A template expression naming the target of each event; default: the event's key. */
+        public Builder target(String target) {
+            this.target = target;
+            return this;
+        }
+
+        public Builder coalesce(Coalesce coalesce) {
+            this.coalesce = coalesce;
+            return this;
+        }
+
         public WatchSpec build() {
-            return new WatchSpec(name, prefix, keys, template, action, dedupe, timeout, includeDeletes);
+            return new WatchSpec(name, prefix, keys, template, action, dedupe, timeout, includeDeletes,
+                    Optional.ofNullable(target), coalesce);
         }
     }
 }

@@ -10,6 +10,7 @@ package dev.cicd.runner;
  *   <tr><td>2</td><td>bad usage, bad config, unreachable etcd, or a trigger that was rejected</td></tr>
  *   <tr><td>3</td><td>the action failed</td></tr>
  *   <tr><td>4</td><td>timed out waiting for the outcome</td></tr>
+ *   <tr><td>6</td><td>superseded: coalescing ran a newer value of the same target instead</td></tr>
  * </table>
  */
 public final class ExitCodes {
@@ -19,6 +20,8 @@ public final class ExitCodes {
     public static final int USAGE = 2;
     public static final int FAILED = 3;
     public static final int TIMED_OUT = 4;
+    /** The value was skipped: a newer value for the same target ran instead (coalescing). */
+    public static final int SUPERSEDED = 6;
 
     private ExitCodes() {
     }

@@ -174,6 +174,7 @@ final class TriggerCommand implements Callable<Integer> {
             case APPLIED, IN_SYNC -> ExitCodes.OK;
             case REJECTED -> ExitCodes.USAGE;
             case FAILED -> ExitCodes.FAILED;
+            case SUPERSEDED -> ExitCodes.SUPERSEDED;
         };
     }
 }
