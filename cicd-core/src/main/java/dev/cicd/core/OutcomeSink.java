@@ -8,6 +8,10 @@ public interface OutcomeSink {
 
     void onOutcome(Outcome outcome);
 
+    /** An event arrived from the source (before it is rendered); for arrival times and counts. Keep it cheap. */
+    default void onReceived(TriggerEvent event) {
+    }
+
     /** Source notices (gaps, resets, reconnects). */
     default void onNotice(SourceNotice notice) {
     }

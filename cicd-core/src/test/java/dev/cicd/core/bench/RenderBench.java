@@ -1,7 +1,6 @@
 package dev.cicd.core.bench;
 
 import dev.cicd.core.Deduplicator;
-import dev.cicd.core.InMemoryDeduplicator;
 import dev.cicd.core.PebbleRenderer;
 import dev.cicd.core.Plan;
 import dev.cicd.core.TriggerEvent;
@@ -84,16 +83,19 @@ public final class RenderBench {
     }
 
     private static Result run(PebbleRenderer renderer, WatchSpec watch, TriggerEvent[] batch, String[] payloads) {
-        Deduplicator dedupe = new InMemoryDeduplicator();
+        java.util.Map<String, String> lastApplied = new java.util.HashMap<>();
+        Deduplicator dedupe = target -> java.util.Optional.ofNullable(lastApplied.get(target));
         int applied = 0;
         int inSync = 0;
         long start = System.nanoTime();
         for (int i = 0; i < batch.length; i++) {
             Plan plan = renderer.render(watch, batch[i], keys(payloads[i]));
-            if (dedupe.inSync(plan)) {
+            if (dedupe.inSync(plan, plan.targets())) {
                 inSync++;
             } else {
-                dedupe.recordApplied(plan);
+                for (String t : plan.targets()) {
+                    lastApplied.put(t, plan.fingerprint());
+                }
                 applied++;
             }
         }

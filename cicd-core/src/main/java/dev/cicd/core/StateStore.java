@@ -1,0 +1,101 @@
+package dev.cicd.core;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * The durable state a pipeline keeps: per watch a checkpoint, per target the last applied fingerprint,
+ * per event its outcome. Passed once to {@link Pipeline.Builder#state}.
+ *
+ * <p>The pipeline records outcomes in batches ({@link #commit}); one batch must be written atomically:
+ * every outcome's status, the fingerprint of each {@code applied} outcome's targets, each watch's new
+ * checkpoint, and the marks that let {@link #load} name the revisions recorded above the checkpoint. A
+ * store that can (an etcd transaction) makes "recorded or replayed" exact after a crash: the only
+ * events run again are those whose action was in flight.
+ */
+public interface StateStore extends Deduplicator {
+
+    /**
+     * What is stored for a watch, read once when a pipeline starts.
+     *
+     * @throws CicdException {@link CicdException.Code#SOURCE} when the store cannot be read
+     */
+    WatchState load(String watch);
+
+    /**
+     * Writes one batch atomically.
+     *
+     * @throws CicdException when nothing could be written (for example a deposed leader, or etcd
+     *                       unreachable past the retry budget); the pipeline then halts the batch's watches
+     */
+    void commit(Batch batch);
+
+    /** Records a source notice (gap, reset, reconnect); default: nothing. A failure is logged and ignored. */
+    default void notice(SourceNotice notice) {
+    }
+
+    /**
+     * The most write operations one {@link #commit} may hold; the pipeline sizes batches by it, counting
+     * per entry 2 + (targets when applied) and per watch in the batch 3. Default: unbounded.
+     */
+    default int maxOpsPerCommit() {
+        return Integer.MAX_VALUE;
+    }
+
+    /**
+     * A watch's stored state.
+     *
+     * @param checkpoint  every revision up to and including it has a recorded outcome; empty when the
+     *                    watch never ran
+     * @param recordedAbove revisions above the checkpoint whose outcome is recorded too (they finished
+     *                    while an older event of another target was still running); a pipeline resuming
+     *                    from the checkpoint does not run them again
+     */
+    record WatchState(OptionalLong checkpoint, Set<Long> recordedAbove) {
+        public WatchState {
+            Objects.requireNonNull(checkpoint, "checkpoint");
+            recordedAbove = Set.copyOf(recordedAbove == null ? Set.of() : recordedAbove);
+        }
+
+        /** A watch that never ran. */
+        public static WatchState empty() {
+            return new WatchState(OptionalLong.empty(), Set.of());
+        }
+    }
+
+    /**
+     * One outcome to record.
+     *
+     * @param outcome the outcome, with its run-log path when one was written
+     * @param targets the targets of its event (for an {@code applied} outcome, the fingerprint is recorded
+     *                for each of them)
+     */
+    record Entry(Outcome outcome, List<String> targets) {
+        public Entry {
+            Objects.requireNonNull(outcome, "outcome");
+            targets = List.copyOf(targets);
+        }
+
+        /** Write operations this entry costs in {@link #maxOpsPerCommit()}'s count. */
+        public int ops() {
+            return 2 + (outcome.kind() == Outcome.Kind.APPLIED ? targets.size() : 0);
+        }
+    }
+
+    /**
+     * What one {@link #commit} writes.
+     *
+     * @param entries     the outcomes, in the order they were produced
+     * @param checkpoints per watch of the batch, its checkpoint after this batch (never lower than the
+     *                    stored one); entries above their watch's checkpoint are marked as recorded
+     */
+    record Batch(List<Entry> entries, Map<String, Long> checkpoints) {
+        public Batch {
+            entries = List.copyOf(entries);
+            checkpoints = Map.copyOf(checkpoints);
+        }
+    }
+}
