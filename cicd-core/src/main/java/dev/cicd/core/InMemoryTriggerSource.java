@@ -11,11 +11,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * An in-memory key-value store with a global revision counter, behaving like an etcd keyspace, that is
@@ -33,13 +29,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class InMemoryTriggerSource implements TriggerSource {
 
-    private static final Logger LOG = LoggerFactory.getLogger(InMemoryTriggerSource.class);
-    private static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
-
     private final Object lock = new Object();
-    private final TreeMap<String, Change> current = new TreeMap<>();
-    private final ArrayList<Change> history = new ArrayList<>();
-    private final List<Delivery> deliveries = new ArrayList<>();
+    private final TreeMap<String, InMemoryChange> current = new TreeMap<>();
+    private final ArrayList<InMemoryChange> history = new ArrayList<>();
+    private final List<InMemoryDelivery> deliveries = new ArrayList<>();
     private final AtomicInteger deliveryIds = new AtomicInteger();
     private long revision;
     private long compactRevision;
@@ -60,10 +53,10 @@ public final class InMemoryTriggerSource implements TriggerSource {
         Objects.requireNonNull(value, "value");
         synchronized (lock) {
             long rev = ++revision;
-            Change previous = current.get(key);
+            InMemoryChange previous = current.get(key);
             long create = previous == null ? rev : previous.createRevision();
             long version = previous == null ? 1 : previous.version() + 1;
-            Change change = new Change(key, value.clone(), EventType.PUT, rev, create, version);
+            InMemoryChange change = new InMemoryChange(key, value.clone(), EventType.PUT, rev, create, version);
             current.put(key, change);
             record(change);
             return rev;
@@ -81,7 +74,7 @@ public final class InMemoryTriggerSource implements TriggerSource {
                 return revision;
             }
             long rev = ++revision;
-            record(new Change(key, new byte[0], EventType.DELETE, rev, 0, 0));
+            record(new InMemoryChange(key, new byte[0], EventType.DELETE, rev, 0, 0));
             return rev;
         }
     }
@@ -89,7 +82,7 @@ public final class InMemoryTriggerSource implements TriggerSource {
     /** The current value of a key as UTF-8 text. */
     public Optional<String> get(String key) {
         synchronized (lock) {
-            Change c = current.get(key);
+            InMemoryChange c = current.get(key);
             return c == null ? Optional.empty() : Optional.of(new String(c.value(), StandardCharsets.UTF_8));
         }
     }
@@ -135,11 +128,11 @@ public final class InMemoryTriggerSource implements TriggerSource {
      */
     public boolean awaitDelivered(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        List<Delivery> snapshot;
+        List<InMemoryDelivery> snapshot;
         synchronized (lock) {
             snapshot = List.copyOf(deliveries);
         }
-        for (Delivery d : snapshot) {
+        for (InMemoryDelivery d : snapshot) {
             if (!d.awaitIdle(deadline)) {
                 return false;
             }
@@ -153,13 +146,21 @@ public final class InMemoryTriggerSource implements TriggerSource {
         Map<String, Long> cps = Map.copyOf(checkpoints);
         Objects.requireNonNull(listener, "listener");
         synchronized (lock) {
-            Delivery delivery = new Delivery(deliveryIds.incrementAndGet(), specs, listener);
+            int id = deliveryIds.incrementAndGet();
+            ArrayDeque<Object> initial = new ArrayDeque<>();
             for (WatchSpec w : specs) {
-                initialItems(w, cps.get(w.name()), delivery.queue);
+                initialItems(w, cps.get(w.name()), initial);
             }
+            InMemoryDelivery delivery = new InMemoryDelivery(id, specs, listener, initial, this::unregister);
             deliveries.add(delivery);
-            delivery.thread.start();
+            delivery.start();
             return delivery;
+        }
+    }
+
+    private void unregister(InMemoryDelivery delivery) {
+        synchronized (lock) {
+            deliveries.remove(delivery);
         }
     }
 
@@ -186,8 +187,8 @@ public final class InMemoryTriggerSource implements TriggerSource {
             currentValues(w, cp, compactRevision, out);
         }
         for (int i = firstAfter(cp); i < history.size(); i++) {
-            Change c = history.get(i);
-            if (wants(w, c)) {
+            InMemoryChange c = history.get(i);
+            if (c.wantedBy(w)) {
                 out.add(c.toEvent(w.name()));
             }
         }
@@ -195,14 +196,14 @@ public final class InMemoryTriggerSource implements TriggerSource {
 
     /** Current values of matching keys whose mod revision lies in (after, upTo], in revision order. */
     private void currentValues(WatchSpec w, long after, long upTo, ArrayDeque<Object> out) {
-        List<Change> values = new ArrayList<>();
-        for (Change c : current.values()) {
+        List<InMemoryChange> values = new ArrayList<>();
+        for (InMemoryChange c : current.values()) {
             if (c.modRevision() > after && c.modRevision() <= upTo && w.matches(c.key())) {
                 values.add(c);
             }
         }
-        values.sort(Comparator.comparingLong(Change::modRevision));
-        for (Change c : values) {
+        values.sort(Comparator.comparingLong(InMemoryChange::modRevision));
+        for (InMemoryChange c : values) {
             out.add(c.toEvent(w.name()));
         }
     }
@@ -223,7 +224,7 @@ public final class InMemoryTriggerSource implements TriggerSource {
                 });
                 return out;
             }
-            for (Change c : history) {
+            for (InMemoryChange c : history) {
                 if (c.modRevision() > revision) {
                     break;
                 }
@@ -255,155 +256,16 @@ public final class InMemoryTriggerSource implements TriggerSource {
     }
 
     /** Appends to the history and hands the change to every delivery; called under the lock. */
-    private void record(Change change) {
+    private void record(InMemoryChange change) {
         history.add(change);
-        for (Delivery d : deliveries) {
+        for (InMemoryDelivery d : deliveries) {
             d.offer(change);
         }
-    }
-
-    private static boolean wants(WatchSpec w, Change c) {
-        return w.matches(c.key()) && (c.type() == EventType.PUT || w.includeDeletes());
     }
 
     private static void requireKey(String key) {
         if (key == null || key.isEmpty()) {
             throw new IllegalArgumentException("key must not be empty, was '" + key + "'");
-        }
-    }
-
-    private record Change(String key, byte[] value, EventType type, long modRevision, long createRevision,
-                          long version) {
-        TriggerEvent toEvent(String watch) {
-            return new TriggerEvent(watch, key, value, type, modRevision, createRevision, version);
-        }
-    }
-
-    /** One started delivery: a queue and the thread that drains it into the listener. */
-    private final class Delivery implements AutoCloseable {
-        private final List<WatchSpec> watches;
-        private final TriggerListener listener;
-        private final ArrayDeque<Object> queue = new ArrayDeque<>();
-        private final ReentrantLock callLock = new ReentrantLock();
-        private final Thread thread;
-        private boolean busy;
-        private volatile boolean closed;
-
-        Delivery(int id, List<WatchSpec> watches, TriggerListener listener) {
-            this.watches = watches;
-            this.listener = listener;
-            this.thread = new Thread(this::run, "cicd-inmemory-source-" + id);
-            this.thread.setDaemon(true);
-        }
-
-        /** Called under the source lock, so changes are queued in revision order. */
-        void offer(Change change) {
-            List<TriggerEvent> events = null;
-            for (WatchSpec w : watches) {
-                if (wants(w, change)) {
-                    if (events == null) {
-                        events = new ArrayList<>(1);
-                    }
-                    events.add(change.toEvent(w.name()));
-                }
-            }
-            if (events != null) {
-                synchronized (this) {
-                    queue.addAll(events);
-                    notifyAll();
-                }
-            }
-        }
-
-        private void run() {
-            while (true) {
-                Object item;
-                synchronized (this) {
-                    while (queue.isEmpty() && !closed) {
-                        try {
-                            wait();
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            closed = true;
-                        }
-                    }
-                    if (closed) {
-                        queue.clear();
-                        notifyAll();
-                        return;
-                    }
-                    item = queue.poll();
-                    busy = true;
-                }
-                callLock.lock();
-                try {
-                    if (!closed) {
-                        deliver(item);
-                    }
-                } finally {
-                    callLock.unlock();
-                    synchronized (this) {
-                        busy = false;
-                        notifyAll();
-                    }
-                }
-            }
-        }
-
-        private void deliver(Object item) {
-            try {
-                if (item instanceof TriggerEvent e) {
-                    listener.onEvent(e);
-                } else if (item instanceof SourceNotice n) {
-                    listener.onNotice(n);
-                }
-            } catch (RuntimeException e) {
-                LOG.warn("listener failed on {}; continuing with the next change", item, e);
-            }
-        }
-
-        boolean awaitIdle(long deadlineNanos) {
-            synchronized (this) {
-                while ((busy || !queue.isEmpty()) && !closed) {
-                    long left = deadlineNanos - System.nanoTime();
-                    if (left <= 0) {
-                        return false;
-                    }
-                    try {
-                        TimeUnit.NANOSECONDS.timedWait(this, left);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return false;
-                    }
-                }
-                return true;
-            }
-        }
-
-        @Override
-        public void close() {
-            synchronized (lock) {
-                deliveries.remove(this);
-            }
-            synchronized (this) {
-                closed = true;
-                notifyAll();
-            }
-            if (Thread.currentThread() == thread) {
-                return;
-            }
-            // no listener call starts after close() returns: wait for one in progress to end
-            try {
-                if (callLock.tryLock(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                    callLock.unlock();
-                } else {
-                    LOG.warn("a listener call of {} did not return within {}; closing anyway", thread.getName(),
-                            CLOSE_WAIT);
-                }
-                thread.join(CLOSE_WAIT.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 }

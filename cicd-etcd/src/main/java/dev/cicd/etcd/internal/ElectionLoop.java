@@ -6,14 +6,12 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.election.CampaignResponse;
 import io.etcd.jetcd.election.LeaderKey;
-import io.etcd.jetcd.lease.LeaseGrantResponse;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -22,8 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Campaigns for one election with jetcd's Election service and a lease of its own, keeps the lease
- * alive, and reports when leadership is won and lost. Runs on one thread; callbacks run on it.
+ * Campaigns for one election with jetcd's Election service, on a lease of its own, and reports when
+ * leadership is won and lost. Runs on one thread; callbacks run on it. Each campaign's lease is kept
+ * alive by an {@link ElectionLease}.
  *
  * <p>Leadership is held while (a) the campaign returned our leader key, (b) the leader key has not been
  * deleted (watched), and (c) a keep-alive sent at time t was acknowledged with t + TTL - margin still in
@@ -55,7 +54,7 @@ public final class ElectionLoop implements Fence {
     private boolean resigned;
     private static final long RESIGN_PAUSE_MS = 500;
 
-    private record Term(LeaderKey key, Session session) {
+    private record Term(LeaderKey key, ElectionLease session) {
     }
 
     private record CampaignDone(long lease, CampaignResponse response, Throwable error) {
@@ -195,11 +194,9 @@ public final class ElectionLoop implements Fence {
     }
 
     private void campaignOnce() throws InterruptedException {
-        long sentAt = System.nanoTime();
-        LeaseGrantResponse grant = Etcd.await(client.getLeaseClient().grant(ttlSeconds), requestTimeout,
-                () -> description + ": granting a lease of " + ttlSeconds + " s");
-        long lease = grant.getID();
-        Session session = new Session(lease, grant.getTTL() > 0 ? grant.getTTL() : ttlSeconds, sentAt);
+        ElectionLease session = ElectionLease.grant(client, ttlSeconds, requestTimeout, description, keepAlives,
+                (id, why) -> signals.offer(new LeaseLost(id, why)));
+        long lease = session.id();
         session.start();
         boolean revoke = true;
         try {
@@ -239,13 +236,13 @@ public final class ElectionLoop implements Fence {
         } finally {
             session.stop();
             if (revoke) {
-                revokeQuietly(lease);
+                session.revokeQuietly();
             }
         }
     }
 
     /** Holds the leadership until it is lost or given up; returns whether the lease should be revoked. */
-    private boolean lead(LeaderKey key, Session session) throws InterruptedException {
+    private boolean lead(LeaderKey key, ElectionLease session) throws InterruptedException {
         Term t = new Term(key, session);
         steppingDown = false;
         term = t;
@@ -267,7 +264,7 @@ public final class ElectionLoop implements Fence {
                     reason = "resigned";
                     resign = true;
                     resigned = true;
-                } else if (s instanceof LeaseLost lost && lost.lease() == session.lease) {
+                } else if (s instanceof LeaseLost lost && lost.lease() == session.id()) {
                     reason = "its lease was lost (" + lost.why() + ")";
                 } else if (s instanceof KeyDeleted d && d.createRevision() == createRevision) {
                     reason = "its leader key was deleted";
@@ -325,84 +322,11 @@ public final class ElectionLoop implements Fence {
         }
     }
 
-    private void revokeQuietly(long lease) {
-        try {
-            client.getLeaseClient().revoke(lease).get(Math.min(2000, requestTimeout.toMillis()), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Exception e) {
-            LOG.debug("{}: revoking lease {} failed: {}", description, Long.toHexString(lease), e.toString());
-        }
-    }
-
     private void safely(Runnable r) {
         try {
             r.run();
         } catch (RuntimeException e) {
             LOG.error("{}: a leadership listener failed", description, e);
-        }
-    }
-
-    /**
-     * Keeps one lease alive with a keep-alive every TTL/4 and tracks until when the lease is surely
-     * alive on the server: send time of the last acknowledged keep-alive + TTL - margin.
-     */
-    private final class Session {
-        private final long lease;
-        private final long ttlNanos;
-        private final long marginNanos;
-        private final AtomicBoolean inFlight = new AtomicBoolean();
-        private volatile long validUntil;
-        private ScheduledFuture<?> task;
-
-        Session(long lease, long ttlSeconds, long grantSentAt) {
-            this.lease = lease;
-            this.ttlNanos = TimeUnit.SECONDS.toNanos(ttlSeconds);
-            this.marginNanos = Math.min(ttlNanos / 10, TimeUnit.MILLISECONDS.toNanos(500));
-            this.validUntil = grantSentAt + ttlNanos - marginNanos;
-        }
-
-        void start() {
-            long period = Math.max(100, TimeUnit.NANOSECONDS.toMillis(ttlNanos) / 4);
-            task = keepAlives.scheduleAtFixedRate(this::ping, period, period, TimeUnit.MILLISECONDS);
-        }
-
-        void stop() {
-            if (task != null) {
-                task.cancel(false);
-            }
-        }
-
-        boolean valid() {
-            return System.nanoTime() - validUntil < 0;
-        }
-
-        private void ping() {
-            if (!inFlight.compareAndSet(false, true)) {
-                return;
-            }
-            long sent = System.nanoTime();
-            try {
-                client.getLeaseClient().keepAliveOnce(lease)
-                        .orTimeout(Math.max(200, TimeUnit.NANOSECONDS.toMillis(ttlNanos) / 2), TimeUnit.MILLISECONDS)
-                        .whenComplete((r, t) -> {
-                            inFlight.set(false);
-                            if (t == null && r.getTTL() > 0) {
-                                long until = sent + TimeUnit.SECONDS.toNanos(r.getTTL()) - marginNanos;
-                                if (until - validUntil > 0) {
-                                    validUntil = until;
-                                }
-                            } else if (t != null && Etcd.isLeaseNotFound(t)) {
-                                signals.offer(new LeaseLost(lease, "etcd does not know lease " + Long.toHexString(lease)));
-                            } else if (t != null) {
-                                LOG.debug("{}: keep-alive of lease {} failed: {}", description,
-                                        Long.toHexString(lease), Etcd.describe(Etcd.unwrap(t)));
-                            }
-                        });
-            } catch (RuntimeException e) {
-                inFlight.set(false);
-                LOG.debug("{}: keep-alive of lease {} failed: {}", description, Long.toHexString(lease), e.toString());
-            }
         }
     }
 }

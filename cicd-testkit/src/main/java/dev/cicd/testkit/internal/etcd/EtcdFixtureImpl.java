@@ -2,24 +2,14 @@ package dev.cicd.testkit.internal.etcd;
 
 import dev.cicd.testkit.EtcdBackend;
 import dev.cicd.testkit.EtcdFixture;
-import io.etcd.jetcd.ByteSequence;
+import dev.cicd.testkit.internal.etcd.MemberReadiness.Deadline;
+import dev.cicd.testkit.internal.etcd.MemberReadiness.StartFailure;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.CompactOption;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -33,25 +23,18 @@ import org.slf4j.LoggerFactory;
 import org.testcontainers.DockerClientFactory;
 
 /**
- * The fixture: owns the members, waits for readiness over HTTP ({@code /health}), and holds the
- * shared jetcd client.
+ * The fixture: owns the members and the shared jetcd client, and starts, stops and kills members on
+ * request, each time waiting (with {@link MemberReadiness}) until the cluster serves again.
  */
 public final class EtcdFixtureImpl implements EtcdFixture {
 
     private static final Logger LOG = LoggerFactory.getLogger(EtcdFixtureImpl.class);
     private static final int START_ATTEMPTS = 3;
-    private static final Duration POLL = Duration.ofMillis(50);
-    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
-    private static final HttpClient HTTP = HttpClient.newBuilder()
-            .proxy(HttpClient.Builder.NO_PROXY)
-            .connectTimeout(Duration.ofSeconds(1))
-            .build();
-
-    private static volatile Path defaultWorkDir;
 
     private final EtcdMembers members;
     private final Path directory;
     private final Duration startupTimeout;
+    private final MemberReadiness readiness;
     private Client client;
     private boolean closed;
 
@@ -59,13 +42,14 @@ public final class EtcdFixtureImpl implements EtcdFixture {
         this.members = members;
         this.directory = directory;
         this.startupTimeout = startupTimeout;
+        this.readiness = new MemberReadiness(members, startupTimeout);
     }
 
     /** Chooses the backend, starts all members and returns the ready fixture. */
     public static EtcdFixture start(EtcdSettings settings) {
         BackendSelection.Choice choice = BackendSelection.choose(settings,
                 () -> DockerClientFactory.instance().isDockerAvailable());
-        Path directory = createDirectory(settings.workDir().orElseGet(EtcdFixtureImpl::defaultWorkDir));
+        Path directory = FixtureDirectories.create(settings.workDir());
         String token = "cicd-testkit-" + UUID.randomUUID();
         EtcdMembers members = choice.backend() == EtcdBackend.LOCAL
                 ? new LocalEtcdMembers(choice.binary().orElseThrow(), settings.members(), directory, token)
@@ -92,40 +76,10 @@ public final class EtcdFixtureImpl implements EtcdFixture {
         return fixture;
     }
 
-    private static Path defaultWorkDir() {
-        String property = System.getProperty(EtcdSettings.WORK_DIR_PROPERTY);
-        if (property != null && !property.isBlank()) {
-            return Path.of(property);
-        }
-        Path dir = defaultWorkDir;
-        if (dir == null) {
-            synchronized (EtcdFixtureImpl.class) {
-                if (defaultWorkDir == null) {
-                    try {
-                        defaultWorkDir = Files.createTempDirectory("cicd-testkit-");
-                    } catch (IOException e) {
-                        throw new UncheckedIOException("cannot create a temporary work dir", e);
-                    }
-                }
-                dir = defaultWorkDir;
-            }
-        }
-        return dir;
-    }
-
-    private static Path createDirectory(Path workDir) {
-        try {
-            Files.createDirectories(workDir);
-            return Files.createTempDirectory(workDir.toAbsolutePath(), "etcd-");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a fixture directory under " + workDir, e);
-        }
-    }
-
     private void firstStart() {
         for (int attempt = 1; ; attempt++) {
             members.startAll();
-            Optional<StartFailure> failure = awaitHealthy(all(), deadline());
+            Optional<StartFailure> failure = readiness.awaitHealthy(all(), readiness.deadline());
             if (failure.isEmpty()) {
                 break;
             }
@@ -138,7 +92,7 @@ public final class EtcdFixtureImpl implements EtcdFixture {
             throw failure.get().toException();
         }
         client = newClient();
-        awaitClientReady(deadline());
+        readiness.awaitClientReady(client, endpoints(), readiness.deadline());
     }
 
     @Override
@@ -204,9 +158,9 @@ public final class EtcdFixtureImpl implements EtcdFixture {
         checkOpen();
         checkMember(member);
         members.stop(member, true);
-        List<Integer> running = running();
-        if (hasMajority(running.size())) {
-            awaitHealthy(running, deadline()).ifPresent(StartFailure::fail);
+        List<Integer> running = readiness.running();
+        if (readiness.hasMajority(running.size())) {
+            readiness.awaitHealthy(running, readiness.deadline()).ifPresent(StartFailure::fail);
         }
         LOG.info("etcd fixture {}: member {} stopped", directory.getFileName(), member);
     }
@@ -271,8 +225,6 @@ public final class EtcdFixtureImpl implements EtcdFixture {
         return "EtcdFixture[" + members.backend() + ", " + endpoints() + ", " + directory + "]";
     }
 
-    // ---- readiness
-
     /**
      * Starts the given members, then waits until they serve: by {@code /health} when a majority
      * of the cluster runs (a member without quorum is never healthy), else until they accept TCP
@@ -282,93 +234,14 @@ public final class EtcdFixtureImpl implements EtcdFixture {
         for (int member : toStart) {
             members.start(member);
         }
-        Deadline deadline = deadline();
-        List<Integer> running = running();
-        if (hasMajority(running.size())) {
-            awaitHealthy(running, deadline).ifPresent(StartFailure::fail);
-            awaitClientReady(deadline);
+        Deadline deadline = readiness.deadline();
+        List<Integer> running = readiness.running();
+        if (readiness.hasMajority(running.size())) {
+            readiness.awaitHealthy(running, deadline).ifPresent(StartFailure::fail);
+            readiness.awaitClientReady(client, endpoints(), deadline);
         } else {
-            awaitListening(toStart, deadline);
+            readiness.awaitListening(toStart, deadline);
         }
-    }
-
-    private Optional<StartFailure> awaitHealthy(List<Integer> targets, Deadline deadline) {
-        List<Integer> pending = new ArrayList<>(targets);
-        while (true) {
-            for (int member : List.copyOf(pending)) {
-                Optional<String> failure = members.failure(member);
-                if (failure.isPresent()) {
-                    return Optional.of(new StartFailure(member, failure.get()));
-                }
-                if (healthy(member)) {
-                    pending.remove(Integer.valueOf(member));
-                }
-            }
-            if (pending.isEmpty()) {
-                return Optional.empty();
-            }
-            if (deadline.passed()) {
-                return Optional.of(new StartFailure(pending.get(0), "not healthy within " + startupTimeout));
-            }
-            sleep(POLL);
-        }
-    }
-
-    private boolean healthy(int member) {
-        HttpRequest request = HttpRequest.newBuilder(members.clientEndpoint(member).resolve("/health"))
-                .timeout(PROBE_TIMEOUT)
-                .GET()
-                .build();
-        try {
-            HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-            return response.statusCode() == 200 && response.body().replace(" ", "").contains("\"health\":\"true\"");
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for etcd", e);
-        }
-    }
-
-    private void awaitListening(List<Integer> targets, Deadline deadline) {
-        for (int member : targets) {
-            URI endpoint = members.clientEndpoint(member);
-            while (true) {
-                Optional<String> failure = members.failure(member);
-                if (failure.isPresent()) {
-                    throw new StartFailure(member, failure.get()).toException();
-                }
-                try (Socket socket = new Socket()) {
-                    socket.connect(new InetSocketAddress(endpoint.getHost(), endpoint.getPort()), 500);
-                    break;
-                } catch (IOException e) {
-                    if (deadline.passed()) {
-                        throw new StartFailure(member, "not listening within " + startupTimeout).toException();
-                    }
-                    sleep(POLL);
-                }
-            }
-        }
-    }
-
-    /** The shared client reconnects on its own after faults; wait until a read goes through. */
-    private void awaitClientReady(Deadline deadline) {
-        ByteSequence probe = ByteSequence.from("/cicd-testkit/ready", StandardCharsets.UTF_8);
-        RuntimeException last = null;
-        while (!deadline.passed()) {
-            try {
-                client.getKVClient().get(probe).get(PROBE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-                return;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for the etcd client", e);
-            } catch (ExecutionException | TimeoutException e) {
-                last = new IllegalStateException(e.getCause() != null ? e.getCause() : e);
-                sleep(POLL);
-            }
-        }
-        throw new IllegalStateException("the etcd client did not become ready within " + startupTimeout
-                + " (endpoints " + endpoints() + ")", last);
     }
 
     private <T> T await(CompletableFuture<T> future, String what) {
@@ -393,18 +266,6 @@ public final class EtcdFixtureImpl implements EtcdFixture {
         return IntStream.range(0, members.size()).boxed().collect(Collectors.toList());
     }
 
-    private List<Integer> running() {
-        return IntStream.range(0, members.size()).filter(members::isRunning).boxed().collect(Collectors.toList());
-    }
-
-    private boolean hasMajority(int running) {
-        return running > members.size() / 2;
-    }
-
-    private Deadline deadline() {
-        return new Deadline(System.nanoTime() + startupTimeout.toNanos());
-    }
-
     private void checkOpen() {
         if (closed) {
             throw new IllegalStateException("the etcd fixture is closed");
@@ -414,43 +275,6 @@ public final class EtcdFixtureImpl implements EtcdFixture {
     private void checkMember(int member) {
         if (member < 0 || member >= members.size()) {
             throw new IndexOutOfBoundsException("member " + member + " of " + members.size());
-        }
-    }
-
-    private static void sleep(Duration duration) {
-        try {
-            Thread.sleep(duration.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for etcd", e);
-        }
-    }
-
-    private record Deadline(long nanos) {
-        boolean passed() {
-            return System.nanoTime() - nanos > 0;
-        }
-    }
-
-    /** A member that did not come up, with the reason. */
-    private final class StartFailure {
-        private final int member;
-        private final String reason;
-
-        StartFailure(int member, String reason) {
-            this.member = member;
-            this.reason = reason;
-        }
-
-        void fail() {
-            throw toException();
-        }
-
-        IllegalStateException toException() {
-            return new IllegalStateException("etcd " + members.backend().name().toLowerCase(Locale.ROOT)
-                    + " member " + member + " (" + members.clientEndpoint(member) + ") failed to start: " + reason
-                    + "; log " + members.logFile(member) + " ends with:" + System.lineSeparator()
-                    + members.logTail(member));
         }
     }
 }
