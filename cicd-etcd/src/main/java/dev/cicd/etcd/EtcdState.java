@@ -1,6 +1,7 @@
 package dev.cicd.etcd;
 
 import dev.cicd.etcd.internal.Etcd;
+import dev.cicd.etcd.internal.StateKeys;
 import dev.cicd.etcd.internal.StateOps;
 import dev.cicd.etcd.internal.StatusJson;
 import io.etcd.jetcd.Client;
@@ -23,12 +24,13 @@ import java.util.Optional;
  * <pre>
  *   EtcdState state = EtcdState.builder(client).group("prod").runnerId("runner-a")
  *           .fence(election).build();
- *   pipeline: committer/deduplicator/checkpoints = state.store(), sink = state.noticeSink()
+ *   Pipeline.builder().state(state.store())...
  * </pre>
  *
  * Keys (defaults): {@code /cicd/.state/<group>/checkpoint/<watch>},
- * {@code /cicd/.state/<group>/applied/<watch>}, {@code /cicd/.status/<watch>/<revision>} (lease, 7 days),
- * {@code /cicd/.status/<watch>/latest}, {@code /cicd/.status/<watch>/notice}.
+ * {@code /cicd/.state/<group>/recorded/<watch>/<revision>}, {@code /cicd/.state/<group>/applied/<target>},
+ * {@code /cicd/.status/<watch>/<revision>} (lease, 7 days), {@code /cicd/.status/<watch>/latest},
+ * {@code /cicd/.status/<watch>/notice}.
  */
 public final class EtcdState {
 
@@ -45,74 +47,38 @@ public final class EtcdState {
     private final Client client;
     private final Duration requestTimeout;
     private final EtcdStateStore store;
-    private final EtcdCheckpointStore checkpoints;
-    private final EtcdDeduplicator deduplicator;
-    private final EtcdStatusSink statusSink;
-    private final EtcdStatusSink noticeSink;
 
     private EtcdState(Builder b) {
         String statePrefix = b.statePrefix != null ? b.statePrefix : DEFAULT_STATE_ROOT + "/" + b.group;
         String runnerId = b.runnerId != null ? b.runnerId : defaultRunnerId();
         this.client = b.client;
         this.requestTimeout = b.requestTimeout;
-        this.ops = new StateOps(b.client, b.group, statePrefix, b.statusPrefix, runnerId, b.statusTtl, b.requestTimeout,
-                b.retryFor, b.fence == null ? null : b.fence.fence(), b.clock, b.batchCommits);
-        this.store = new EtcdStateStore(ops);
-        this.checkpoints = new EtcdCheckpointStore(ops);
-        this.deduplicator = new EtcdDeduplicator(ops);
-        this.statusSink = new EtcdStatusSink(ops, true);
-        this.noticeSink = new EtcdStatusSink(ops, false);
+        this.ops = new StateOps(b.client, b.group, new StateKeys(statePrefix, b.statusPrefix), runnerId, b.statusTtl,
+                b.requestTimeout, b.retryFor, b.fence == null ? null : b.fence.fence(), b.clock);
+        this.store = new EtcdStateStore(ops, b.maxTxnOps);
     }
 
     public static Builder builder(Client client) {
         return new Builder(client);
     }
 
-    /** Committer + deduplicator + checkpoint store writing all three in one transaction per outcome. */
+    /** The group's state store: give it to a pipeline with {@code Pipeline.builder().state(..)}. */
     public EtcdStateStore store() {
         return store;
-    }
-
-    public EtcdCheckpointStore checkpoints() {
-        return checkpoints;
-    }
-
-    public EtcdDeduplicator deduplicator() {
-        return deduplicator;
-    }
-
-    /** Writes a status record per outcome and the latest notice per watch. */
-    public EtcdStatusSink statusSink() {
-        return statusSink;
-    }
-
-    /** Writes only notices (use with {@link #store()} as committer, which writes the status records). */
-    public EtcdStatusSink noticeSink() {
-        return noticeSink;
     }
 
     public String group() {
         return ops.group();
     }
 
-    /**
-     * Waits until every outcome committed so far is in etcd (with {@link Builder#batchCommits}; otherwise
-     * commits are synchronous and this returns true at once).
-     *
-     * @return false when the timeout passed first
-     */
-    public boolean flush(Duration timeout) {
-        return ops.flush(timeout);
-    }
-
     /** The state prefix, without trailing '/'. */
     public String statePrefix() {
-        return ops.statePrefix();
+        return ops.keys().statePrefix();
     }
 
     /** The status prefix, without trailing '/'. */
     public String statusPrefix() {
-        return ops.statusPrefix();
+        return ops.keys().statusPrefix();
     }
 
     public String runnerId() {
@@ -121,12 +87,12 @@ public final class EtcdState {
 
     /** The status record of one event, if it was recorded (and has not expired). */
     public Optional<StatusRecord> status(String watch, long revision) {
-        return read(ops.statusKey(watch, revision));
+        return read(ops.keys().status(watch, revision));
     }
 
     /** The newest status record of a watch. */
     public Optional<StatusRecord> latest(String watch) {
-        return read(ops.latestKey(watch));
+        return read(ops.keys().latest(watch));
     }
 
     /** The status records of a watch still stored, oldest first, at most {@code limit} (the newest ones). */
@@ -134,7 +100,7 @@ public final class EtcdState {
         if (limit <= 0) {
             throw new IllegalArgumentException("limit must be > 0, was " + limit);
         }
-        var dir = Etcd.bytes(ops.statusPrefix() + "/" + watch + "/");
+        var dir = Etcd.bytes(ops.keys().statusPrefix() + "/" + watch + "/");
         GetResponse r = Etcd.await(client.getKVClient().get(dir, GetOption.builder().isPrefix(true).build()),
                 requestTimeout, () -> "reading the status history of watch " + watch);
         List<StatusRecord> out = new ArrayList<>();
@@ -184,7 +150,7 @@ public final class EtcdState {
         private Duration requestTimeout = Duration.ofSeconds(5);
         private Duration retryFor = Duration.ofSeconds(30);
         private LeaderElection fence;
-        private boolean batchCommits;
+        private int maxTxnOps = 128;
         private Clock clock = Clock.systemUTC();
 
         private Builder(Client client) {
@@ -257,16 +223,14 @@ public final class EtcdState {
         }
 
         /**
-         * Group commit for {@link EtcdStateStore#commit}: the call returns at once and a background
-         * writer puts everything queued since its previous transaction into one transaction (still
-         * atomic and fenced). Raises a watch's throughput from one transaction round trip per event to
-         * many events per round trip. The price: after a crash, every outcome not yet written is
-         * replayed (its action runs again), not only the one in flight; call {@link EtcdState#flush} before
-         * exiting. A failed transaction halts the watches it held (their next commit throws) until their
-         * checkpoints are loaded again. Off by default.
+         * The most operations one transaction may hold: etcd's {@code --max-txn-ops} (128 by default).
+         * The pipeline sizes its batches of outcomes by it.
          */
-        public Builder batchCommits(boolean batch) {
-            this.batchCommits = batch;
+        public Builder maxTxnOps(int maxTxnOps) {
+            if (maxTxnOps < 8) {
+                throw new IllegalArgumentException("maxTxnOps must be >= 8, was " + maxTxnOps);
+            }
+            this.maxTxnOps = maxTxnOps;
             return this;
         }
 

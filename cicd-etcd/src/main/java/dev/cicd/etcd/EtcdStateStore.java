@@ -1,55 +1,58 @@
 package dev.cicd.etcd;
 
-import dev.cicd.core.CheckpointStore;
-import dev.cicd.core.Deduplicator;
-import dev.cicd.core.Outcome;
-import dev.cicd.core.OutcomeCommitter;
-import dev.cicd.core.Plan;
+import dev.cicd.core.SourceNotice;
+import dev.cicd.core.StateStore;
 import dev.cicd.etcd.internal.StateOps;
 import java.util.Optional;
-import java.util.OptionalLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * All durable state of a runner group in one etcd transaction per outcome: the applied fingerprint
- * (only when {@code APPLIED}), the status records and the checkpoint. After a crash an event is either
- * fully recorded or replayed. With a fence the transaction compares the leader key's create revision,
- * and a deposed leader's {@link #commit} (and {@link #save}, {@link #recordApplied}) throws
- * {@link NotLeaderException} without writing anything.
- *
- * <p>Give it to a pipeline as committer, deduplicator and checkpoint store; do not also add
- * {@link EtcdState#statusSink()} (the records would be written twice) — use
- * {@link EtcdState#noticeSink()} to record source notices. Built by {@link EtcdState#store()}.
+ * A runner group's {@link StateStore} in etcd: each batch of outcomes is one transaction holding the
+ * status records, the applied fingerprints per target, each watch's checkpoint and the marks of
+ * revisions recorded above it. After a crash an event is either fully recorded or replayed. With a fence
+ * the transaction compares the leader key's create revision, and a deposed leader's {@link #commit}
+ * throws {@link NotLeaderException} without writing anything. Built by {@link EtcdState#store()}.
  */
-public final class EtcdStateStore implements OutcomeCommitter, Deduplicator, CheckpointStore {
+public final class EtcdStateStore implements StateStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EtcdStateStore.class);
 
     private final StateOps ops;
+    private final int maxTxnOps;
 
-    EtcdStateStore(StateOps ops) {
+    EtcdStateStore(StateOps ops, int maxTxnOps) {
         this.ops = ops;
+        this.maxTxnOps = maxTxnOps;
     }
 
     @Override
-    public void commit(Outcome outcome, Optional<Plan> plan) {
-        ops.commit(outcome, plan);
+    public WatchState load(String watch) {
+        return ops.load(watch);
     }
 
     @Override
-    public Optional<String> lastApplied(String watch) {
-        return ops.lastApplied(watch);
+    public Optional<String> lastApplied(String target) {
+        return ops.lastApplied(target);
     }
 
     @Override
-    public void recordApplied(Plan plan) {
-        ops.recordApplied(plan);
+    public void commit(Batch batch) {
+        ops.commit(batch);
+    }
+
+    /** Writes the newest notice of the watch; a failure is logged (a notice is informational). */
+    @Override
+    public void notice(SourceNotice notice) {
+        try {
+            ops.writeNotice(notice);
+        } catch (RuntimeException e) {
+            LOG.warn("could not record the {} notice of watch {}: {}", notice.kind(), notice.watch(), e.toString());
+        }
     }
 
     @Override
-    public OptionalLong load(String watch) {
-        return ops.loadCheckpoint(watch);
-    }
-
-    @Override
-    public void save(String watch, long revision) {
-        ops.saveCheckpoint(watch, revision);
+    public int maxOpsPerCommit() {
+        return maxTxnOps;
     }
 }

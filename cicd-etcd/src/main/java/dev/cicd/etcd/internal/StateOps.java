@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cicd.core.CicdException;
 import dev.cicd.core.Outcome;
-import dev.cicd.core.Plan;
 import dev.cicd.core.SourceNotice;
+import dev.cicd.core.StateStore;
 import dev.cicd.etcd.NotLeaderException;
 import dev.cicd.etcd.StatusRecord;
 import io.etcd.jetcd.ByteSequence;
@@ -17,14 +17,20 @@ import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongFunction;
@@ -33,18 +39,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The etcd reads and writes behind the checkpoint store, deduplicator, status sink and state store.
- *
- * <p>Key layout (prefixes without trailing '/'):
- * <pre>
- *   &lt;statePrefix&gt;/checkpoint/&lt;watch&gt;     last processed revision, decimal
- *   &lt;statePrefix&gt;/applied/&lt;watch&gt;        {"fingerprint", "revision", "key", "appliedAt", "runnerId"}
- *   &lt;statusPrefix&gt;/&lt;watch&gt;/&lt;revision&gt;    status record (JSON), with a lease of the status TTL
- *   &lt;statusPrefix&gt;/&lt;watch&gt;/latest        the newest status record of the watch
- *   &lt;statusPrefix&gt;/&lt;watch&gt;/notice        the newest source notice (gap, reset, ...) of the watch
- * </pre>
- * Every write is one transaction; with a fence it only applies while the fence's leader key still has
- * the create revision of the leadership this runner holds.
+ * The etcd reads and writes behind {@link dev.cicd.etcd.EtcdStateStore}; the key layout is
+ * {@link StateKeys}. Every write is one transaction; with a fence it only applies while the fence's
+ * leader key still has the create revision of the leadership this runner holds. Transient failures
+ * (etcd restarting, no raft leader) are retried for the retry budget; a refused fence never is.
  */
 public final class StateOps {
 
@@ -53,51 +51,34 @@ public final class StateOps {
 
     private final Client client;
     private final String group;
-    private final String statePrefix;
-    private final String statusPrefix;
+    private final StateKeys keys;
     private final String runnerId;
     private final Duration requestTimeout;
     private final Duration retryBudget;
     private final Fence fence;
     private final Clock clock;
     private final StatusLeases leases;
+    /** Per target, the fingerprint as of a leadership term (only this leader writes it meanwhile). */
     private final ConcurrentHashMap<String, CachedFingerprint> applied = new ConcurrentHashMap<>();
-    private final BatchCommitter batcher;
 
     private record CachedFingerprint(long term, Optional<String> fingerprint) {
     }
 
-    public StateOps(Client client, String group, String statePrefix, String statusPrefix, String runnerId,
-            Duration statusTtl, Duration requestTimeout, Duration retryBudget, Fence fence, Clock clock,
-            boolean batchCommits) {
+    public StateOps(Client client, String group, StateKeys keys, String runnerId, Duration statusTtl,
+            Duration requestTimeout, Duration retryBudget, Fence fence, Clock clock) {
         this.client = Objects.requireNonNull(client, "client");
         this.group = group;
-        this.statePrefix = statePrefix;
-        this.statusPrefix = statusPrefix;
+        this.keys = keys;
         this.runnerId = runnerId;
         this.requestTimeout = requestTimeout;
         this.retryBudget = retryBudget;
         this.fence = fence;
         this.clock = clock;
         this.leases = new StatusLeases(client, statusTtl, requestTimeout);
-        this.batcher = batchCommits ? new BatchCommitter(this, runnerId) : null;
     }
 
-    /**
-     * Waits until every outcome committed so far is written (only batched commits are asynchronous).
-     *
-     * @return false when the timeout passed first
-     */
-    public boolean flush(Duration timeout) {
-        return batcher == null || batcher.flush(timeout);
-    }
-
-    public String statePrefix() {
-        return statePrefix;
-    }
-
-    public String statusPrefix() {
-        return statusPrefix;
+    public StateKeys keys() {
+        return keys;
     }
 
     public String runnerId() {
@@ -108,61 +89,50 @@ public final class StateOps {
         return group;
     }
 
-    public String checkpointKey(String watch) {
-        return statePrefix + "/checkpoint/" + watch;
-    }
-
-    public String appliedKey(String watch) {
-        return statePrefix + "/applied/" + watch;
-    }
-
-    public String statusKey(String watch, long revision) {
-        return statusPrefix + "/" + watch + "/" + revision;
-    }
-
-    public String latestKey(String watch) {
-        return statusPrefix + "/" + watch + "/latest";
-    }
-
-    public String noticeKey(String watch) {
-        return statusPrefix + "/" + watch + "/notice";
-    }
-
     // ---------------------------------------------------------------- reads
 
-    public OptionalLong loadCheckpoint(String watch) {
-        if (batcher != null) {
-            batcher.flushAndReset(watch, retryBudget.plus(requestTimeout.multipliedBy(2)));
-        }
-        Optional<String> v = get(checkpointKey(watch), "reading the checkpoint of watch " + watch);
-        if (v.isEmpty()) {
-            return OptionalLong.empty();
-        }
-        try {
-            return OptionalLong.of(Long.parseLong(v.get().strip()));
-        } catch (NumberFormatException e) {
-            throw new CicdException(CicdException.Code.SOURCE, "checkpoint " + checkpointKey(watch)
-                    + " holds '" + v.get() + "', not a revision", e);
-        }
-    }
-
-    public Optional<String> lastApplied(String watch) {
-        if (batcher != null) {
-            Optional<String> pending = batcher.pendingApplied(watch);
-            if (pending.isPresent()) {
-                return pending;
+    /** The checkpoint and the marks of revisions recorded above it, in one read at one revision. */
+    public StateStore.WatchState load(String watch) {
+        String cpKey = keys.checkpoint(watch);
+        ByteSequence dir = Etcd.bytes(keys.recordedDir(watch));
+        TxnResponse r = retrying("reading the state of watch " + watch, () -> Etcd.await(client.getKVClient().txn()
+                .Then(Op.get(Etcd.bytes(cpKey), GetOption.DEFAULT),
+                        Op.get(dir, GetOption.builder().isPrefix(true).withKeysOnly(true).build()))
+                .commit(), requestTimeout, () -> "reading the state of watch " + watch));
+        List<KeyValue> cp = r.getGetResponses().get(0).getKvs();
+        OptionalLong checkpoint = OptionalLong.empty();
+        if (!cp.isEmpty()) {
+            String v = Etcd.text(cp.get(0).getValue()).strip();
+            try {
+                checkpoint = OptionalLong.of(Long.parseLong(v));
+            } catch (NumberFormatException e) {
+                throw new CicdException(CicdException.Code.SOURCE, "checkpoint " + cpKey + " holds '" + v
+                        + "', not a revision", e);
             }
         }
+        Set<Long> above = new HashSet<>();
+        for (KeyValue kv : r.getGetResponses().get(1).getKvs()) {
+            String k = Etcd.text(kv.getKey());
+            try {
+                above.add(Long.parseLong(k.substring(k.lastIndexOf('/') + 1)));
+            } catch (NumberFormatException e) {
+                LOG.warn("ignoring {}: not a revision mark", k);
+            }
+        }
+        return new StateStore.WatchState(checkpoint, above);
+    }
+
+    public Optional<String> lastApplied(String target) {
         Optional<Fence.Token> token = fence == null ? Optional.empty() : fence.token();
         if (token.isPresent()) {
-            CachedFingerprint c = applied.get(watch);
+            CachedFingerprint c = applied.get(target);
             if (c != null && c.term() == token.get().createRevision()) {
                 return c.fingerprint();
             }
         }
-        Optional<String> fp = get(appliedKey(watch), "reading the applied fingerprint of watch " + watch)
+        Optional<String> fp = get(keys.applied(target), "reading the applied fingerprint of target " + target)
                 .map(StateOps::fingerprintOf);
-        token.ifPresent(t -> applied.put(watch, new CachedFingerprint(t.createRevision(), fp)));
+        token.ifPresent(t -> applied.put(target, new CachedFingerprint(t.createRevision(), fp)));
         return fp;
     }
 
@@ -190,80 +160,63 @@ public final class StateOps {
 
     // ---------------------------------------------------------------- writes
 
-    public void saveCheckpoint(String watch, long revision) {
-        write("saving checkpoint " + revision + " of watch " + watch, lease -> List.of(putCheckpoint(watch, revision)),
-                false, List.of());
-    }
-
-    public void recordApplied(Plan plan) {
-        write("recording the applied plan of watch " + plan.watch() + " at revision " + plan.event().modRevision(),
-                lease -> List.of(putApplied(plan)), false, List.of(plan));
-    }
-
-    public void writeStatus(Outcome outcome) {
-        write("writing the status of watch " + outcome.watch() + " at revision " + outcome.revision(),
-                lease -> statusOps(outcome, lease), true, List.of());
+    /**
+     * One batch in one transaction: per outcome its status record (and a mark when it lies above its
+     * watch's new checkpoint), per applied outcome the fingerprint of each target, per watch the
+     * {@code latest} record, the checkpoint and the removal of the marks the checkpoint now covers.
+     */
+    public void commit(StateStore.Batch batch) {
+        if (batch.entries().isEmpty()) {
+            return;
+        }
+        Map<String, Outcome> newest = new LinkedHashMap<>();
+        Map<String, StateStore.Entry> appliedTo = new LinkedHashMap<>();
+        for (StateStore.Entry e : batch.entries()) {
+            newest.put(e.outcome().watch(), e.outcome());
+            if (e.outcome().kind() == Outcome.Kind.APPLIED && e.outcome().fingerprint().isPresent()) {
+                for (String t : e.targets()) {
+                    appliedTo.put(t, e);
+                }
+            }
+        }
+        Outcome first = batch.entries().get(0).outcome();
+        String what = "recording " + batch.entries().size() + " outcome(s) from revision " + first.revision()
+                + " of watch " + first.watch();
+        write(what, lease -> {
+            List<Op> ops = new ArrayList<>();
+            for (StateStore.Entry e : batch.entries()) {
+                Outcome o = e.outcome();
+                ops.add(Op.put(Etcd.bytes(keys.status(o.watch(), o.revision())),
+                        Etcd.bytes(StatusRecord.of(o, runnerId).toJson()), PutOption.builder().withLeaseId(lease).build()));
+                Long cp = batch.checkpoints().get(o.watch());
+                if (cp == null || o.revision() > cp) {
+                    ops.add(Op.put(Etcd.bytes(keys.recorded(o.watch(), o.revision())), ByteSequence.EMPTY,
+                            PutOption.DEFAULT));
+                }
+            }
+            for (Map.Entry<String, StateStore.Entry> a : appliedTo.entrySet()) {
+                ops.add(putApplied(a.getKey(), a.getValue().outcome()));
+            }
+            for (Outcome o : newest.values()) {
+                ops.add(Op.put(Etcd.bytes(keys.latest(o.watch())), Etcd.bytes(StatusRecord.of(o, runnerId).toJson()),
+                        PutOption.DEFAULT));
+            }
+            for (Map.Entry<String, Long> c : batch.checkpoints().entrySet()) {
+                ops.add(Op.put(Etcd.bytes(keys.checkpoint(c.getKey())), Etcd.bytes(Long.toString(c.getValue())),
+                        PutOption.DEFAULT));
+                ops.add(Op.delete(Etcd.bytes(keys.recordedDir(c.getKey())), DeleteOption.builder()
+                        .withRange(Etcd.bytes(keys.recorded(c.getKey(), c.getValue() + 1))).build()));
+            }
+            return ops;
+        }, true, token -> appliedTo.forEach((target, e) -> applied.put(target,
+                new CachedFingerprint(token.createRevision(), e.outcome().fingerprint()))));
     }
 
     public void writeNotice(SourceNotice notice) {
         String value = StatusJson.write(notice, runnerId, clock.instant());
         write("writing a " + notice.kind() + " notice of watch " + notice.watch(),
-                lease -> List.of(Op.put(Etcd.bytes(noticeKey(notice.watch())), Etcd.bytes(value), PutOption.DEFAULT)),
-                false, List.of());
-    }
-
-    /** Fingerprint (when applied), status records and checkpoint in one transaction. */
-    public void commit(Outcome outcome, Optional<Plan> plan) {
-        if (batcher != null) {
-            batcher.submit(outcome, plan);
-            return;
-        }
-        Plan appliedPlan = outcome.kind() == Outcome.Kind.APPLIED ? plan.orElse(null) : null;
-        write("recording the outcome of watch " + outcome.watch() + " at revision " + outcome.revision(), lease -> {
-            List<Op> ops = new ArrayList<>(statusOps(outcome, lease));
-            ops.add(putCheckpoint(outcome.watch(), outcome.revision()));
-            if (appliedPlan != null) {
-                ops.add(putApplied(appliedPlan));
-            }
-            return ops;
-        }, true, appliedPlan == null ? List.<Plan>of() : List.of(appliedPlan));
-    }
-
-    /**
-     * Several outcomes (in the order they were produced) in one transaction: a status record per
-     * outcome, and per watch the newest {@code latest} record, checkpoint and applied fingerprint.
-     */
-    public void commitBatch(List<Outcome> outcomes, List<Plan> appliedPlans) {
-        if (outcomes.isEmpty()) {
-            return;
-        }
-        java.util.LinkedHashMap<String, Outcome> lastOutcome = new java.util.LinkedHashMap<>();
-        java.util.LinkedHashMap<String, Plan> lastApplied = new java.util.LinkedHashMap<>();
-        for (Outcome o : outcomes) {
-            lastOutcome.put(o.watch(), o);
-        }
-        for (Plan p : appliedPlans) {
-            lastApplied.put(p.watch(), p);
-        }
-        Outcome first = outcomes.get(0);
-        Outcome last = outcomes.get(outcomes.size() - 1);
-        write("recording " + outcomes.size() + " outcome(s), revisions " + first.revision() + " to " + last.revision(),
-                lease -> {
-                    List<Op> ops = new ArrayList<>();
-                    for (Outcome o : outcomes) {
-                        ops.add(Op.put(Etcd.bytes(statusKey(o.watch(), o.revision())),
-                                Etcd.bytes(StatusRecord.of(o, runnerId).toJson()), PutOption.builder().withLeaseId(lease).build()));
-                    }
-                    for (Outcome o : lastOutcome.values()) {
-                        ops.add(Op.put(Etcd.bytes(latestKey(o.watch())), Etcd.bytes(StatusRecord.of(o, runnerId).toJson()),
-                                PutOption.DEFAULT));
-                        ops.add(putCheckpoint(o.watch(), o.revision()));
-                    }
-                    for (Plan p : lastApplied.values()) {
-                        ops.add(putApplied(p));
-                    }
-                    return ops;
-                }, true, List.copyOf(lastApplied.values()));
+                lease -> List.of(Op.put(Etcd.bytes(keys.notice(notice.watch())), Etcd.bytes(value), PutOption.DEFAULT)),
+                false, token -> { });
     }
 
     /** Throws {@link NotLeaderException} when fenced and this runner does not hold the leadership. */
@@ -273,35 +226,29 @@ public final class StateOps {
         }
     }
 
-    private Op putCheckpoint(String watch, long revision) {
-        return Op.put(Etcd.bytes(checkpointKey(watch)), Etcd.bytes(Long.toString(revision)), PutOption.DEFAULT);
+    private Op putApplied(String target, Outcome o) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("fingerprint", o.fingerprint().orElseThrow());
+        n.put("revision", o.revision());
+        n.put("key", o.event().key());
+        n.put("watch", o.watch());
+        n.put("appliedAt", clock.instant().toString());
+        n.put("runnerId", runnerId);
+        return Op.put(Etcd.bytes(keys.applied(target)), Etcd.bytes(n.toString()), PutOption.DEFAULT);
     }
 
-    private Op putApplied(Plan plan) {
-        ObjectNode o = JSON.createObjectNode();
-        o.put("fingerprint", plan.fingerprint());
-        o.put("revision", plan.event().modRevision());
-        o.put("key", plan.event().key());
-        o.put("appliedAt", clock.instant().toString());
-        o.put("runnerId", runnerId);
-        return Op.put(Etcd.bytes(appliedKey(plan.watch())), Etcd.bytes(o.toString()), PutOption.DEFAULT);
-    }
-
-    private List<Op> statusOps(Outcome outcome, long lease) {
-        ByteSequence json = Etcd.bytes(StatusRecord.of(outcome, runnerId).toJson());
-        return List.of(
-                Op.put(Etcd.bytes(statusKey(outcome.watch(), outcome.revision())), json,
-                        PutOption.builder().withLeaseId(lease).build()),
-                Op.put(Etcd.bytes(latestKey(outcome.watch())), json, PutOption.DEFAULT));
+    /** What to do once a fenced write went through (with the term it was written in). */
+    private interface Written {
+        void accept(Fence.Token token);
     }
 
     /**
      * One transaction: If(leader key create revision == ours) Then(ops). With {@code needsLease} the ops
      * get the current status lease; a lease that vanished (etcd reset, revoked) is replaced once.
      */
-    private void write(String what, LongFunction<List<Op>> ops, boolean needsLease, List<Plan> appliedPlans) {
+    private void write(String what, LongFunction<List<Op>> ops, boolean needsLease, Written written) {
         retrying(what, () -> {
-            writeOnce(what, ops, needsLease, appliedPlans);
+            writeOnce(what, ops, needsLease, written);
             return null;
         });
     }
@@ -335,7 +282,7 @@ public final class StateOps {
         }
     }
 
-    private void writeOnce(String what, LongFunction<List<Op>> ops, boolean needsLease, List<Plan> appliedPlans) {
+    private void writeOnce(String what, LongFunction<List<Op>> ops, boolean needsLease, Written written) {
         Optional<Fence.Token> token = Optional.empty();
         if (fence != null) {
             token = fence.token();
@@ -368,11 +315,7 @@ public final class StateOps {
                         + Etcd.text(t.key()) + " created at revision " + t.createRevision()
                         + " is gone): " + what + " refused");
             }
-            if (token.isPresent()) {
-                for (Plan p : appliedPlans) {
-                    applied.put(p.watch(), new CachedFingerprint(token.get().createRevision(), Optional.of(p.fingerprint())));
-                }
-            }
+            token.ifPresent(written::accept);
             return;
         }
     }

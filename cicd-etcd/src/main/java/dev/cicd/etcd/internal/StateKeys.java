@@ -1,0 +1,51 @@
+package dev.cicd.etcd.internal;
+
+/**
+ * Where a runner group's state lives in etcd (prefixes without trailing '/'):
+ * <pre>
+ *   &lt;statePrefix&gt;/checkpoint/&lt;watch&gt;            last revision with every outcome up to it recorded, decimal
+ *   &lt;statePrefix&gt;/recorded/&lt;watch&gt;/&lt;revision&gt;  an outcome recorded above the checkpoint (revision zero-padded
+ *                                          to 20 digits, so a key range is a revision range)
+ *   &lt;statePrefix&gt;/applied/&lt;target&gt;              {"fingerprint","revision","key","watch","appliedAt","runnerId"}
+ *   &lt;statusPrefix&gt;/&lt;watch&gt;/&lt;revision&gt;           status record (JSON), with a lease of the status TTL
+ *   &lt;statusPrefix&gt;/&lt;watch&gt;/latest               the newest status record of the watch
+ *   &lt;statusPrefix&gt;/&lt;watch&gt;/notice               the newest source notice (gap, reset, ...) of the watch
+ * </pre>
+ */
+public record StateKeys(String statePrefix, String statusPrefix) {
+
+    public String checkpoint(String watch) {
+        return statePrefix + "/checkpoint/" + watch;
+    }
+
+    /** The directory of a watch's recorded-above-checkpoint marks, with trailing '/'. */
+    public String recordedDir(String watch) {
+        return statePrefix + "/recorded/" + watch + "/";
+    }
+
+    public String recorded(String watch, long revision) {
+        return recordedDir(watch) + padded(revision);
+    }
+
+    public String applied(String target) {
+        return statePrefix + "/applied/" + target;
+    }
+
+    public String status(String watch, long revision) {
+        return statusPrefix + "/" + watch + "/" + revision;
+    }
+
+    public String latest(String watch) {
+        return statusPrefix + "/" + watch + "/latest";
+    }
+
+    public String notice(String watch) {
+        return statusPrefix + "/" + watch + "/notice";
+    }
+
+    /** A revision as 20 digits: the longest a long has, so text order is number order. */
+    public static String padded(long revision) {
+        String s = Long.toString(revision);
+        return "0".repeat(20 - s.length()) + s;
+    }
+}
