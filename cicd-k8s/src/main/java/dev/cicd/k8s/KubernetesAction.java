@@ -8,10 +8,13 @@ import dev.cicd.core.Validation;
 import dev.cicd.k8s.internal.ActionSettings;
 import dev.cicd.k8s.internal.DeploymentLocks;
 import dev.cicd.k8s.internal.PlanRunner;
+import dev.cicd.k8s.internal.PlanTargets;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.Objects;
 import java.util.Optional;
@@ -54,7 +57,9 @@ import java.util.Set;
  * An in-sync plan's output ends with {@link dev.cicd.k8s.internal.PlanRunner#IN_SYNC_LINE}. It is still
  * reported as {@link ActionResult#applied}, because {@link ActionResult} does not (yet) let an action report
  * {@code IN_SYNC}; any other plan that succeeds ends with a {@code result: applied ...} line.
-
+ *
+ * <p>{@link #targets(Plan)} reads the plan's {@code namespace/deployment}s without a request (see
+ * {@link dev.cicd.k8s.internal.PlanTargets} for {@code apply} steps).
  *
  * <p>The action starts no threads; it does not own (or close) the client.
  */
@@ -76,9 +81,11 @@ public final class KubernetesAction implements Action {
     }
 
     private final PlanRunner runner;
+    private final KubernetesSerialization serialization;
 
     private KubernetesAction(KubernetesClient client, ActionSettings settings) {
         this.runner = new PlanRunner(client, settings, DeploymentLocks.shared());
+        this.serialization = client.getKubernetesSerialization();
     }
 
     public static Builder builder(KubernetesClient client) {
@@ -91,6 +98,19 @@ public final class KubernetesAction implements Action {
         Objects.requireNonNull(plan, "plan");
         Objects.requireNonNull(context, "context");
         return runner.run(plan.text(), context, Optional.of(plan.event()));
+    }
+
+    /**
+     * The {@code namespace/deployment}s the plan's steps touch (and, for {@code apply}, see
+     * {@link dev.cicd.k8s.internal.PlanTargets}), sorted. Parses the plan; sends no request.
+     *
+     * @throws dev.cicd.core.CicdException {@code BAD_PAYLOAD} with the parser's message when the plan text is
+     *                                     not a valid plan
+     */
+    @Override
+    public Set<String> targets(Plan plan) {
+        Objects.requireNonNull(plan, "plan");
+        return Collections.unmodifiableSortedSet(PlanTargets.of(plan, serialization));
     }
 
     /** True: the action decides "in sync" from the live Deployments (see the class comment). */
