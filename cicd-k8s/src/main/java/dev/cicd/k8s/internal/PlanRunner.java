@@ -118,7 +118,7 @@ public final class PlanRunner {
         private final ActionContext context;
         private final Optional<TriggerEvent> event;
         private final StringBuilder out = new StringBuilder();
-        /** namespace/deployment -> revision before this plan's first setImage of it. */
+        /** namespace/deployment -> revision before this plan's first setImage that changed its image. */
         private final Map<String, Long> recorded = new LinkedHashMap<>();
         /** Whether a step sent a change (a patch, an undo, an apply that created or configured something). */
         private boolean changed;
