@@ -8,10 +8,13 @@ import dev.cicd.core.Validation;
 import dev.cicd.k8s.internal.ActionSettings;
 import dev.cicd.k8s.internal.DeploymentLocks;
 import dev.cicd.k8s.internal.PlanRunner;
+import dev.cicd.k8s.internal.PlanTargets;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.Objects;
 import java.util.Optional;
@@ -29,9 +32,36 @@ import java.util.Set;
  *       never overlap; different Deployments proceed in parallel.</li>
  *   <li>A failing step ends the plan with {@link ActionResult#failed}; with {@link OnFailure#UNDO} a failed
  *       {@code waitForRollout} rolls back to the revision recorded before the plan's {@code setImage}.</li>
- *   <li>The result's output holds one summary line per step (and the rollout history tables).</li>
+ *   <li>The result's output holds one summary line per step (and the rollout history tables), then a
+ *       {@code result:} line with the verdict.</li>
  * </ul>
- * The action starts no threads; it does not own (or close) the client.
+ *
+ * <p><b>In sync means the cluster is in sync.</b> The action compares with the live Deployments, so
+ * {@link #comparesLiveState()} is true and the pipeline always asks it, whatever plan ran before. A plan is
+ * in sync when no step changed anything and every rollout it looked at is complete:
+ * <ul>
+ *   <li>{@code setImage} whose container already has exactly that image sends no request beyond its GET.
+ *       If the rollout is complete ({@code kubectl rollout status} criteria: generation observed, all
+ *       replicas updated and available, no old replica left) the step is in sync. If it is not (still in
+ *       progress, or failed), the step is not in sync yet: a later {@code waitForRollout} of that Deployment
+ *       in the plan waits for it, and only once it sees the rollout complete does the plan count as in
+ *       sync; without such a wait the plan is reported {@code APPLIED} (nothing was sent, but the cluster
+ *       was not seen at that image <em>and</em> rolled out).</li>
+ *   <li>{@code waitForRollout} and {@code rolloutHistory} only read.</li>
+ *   <li>{@code rolloutUndo} always acts, like {@code kubectl rollout undo}: the previous revision is the
+ *       highest one below the current, so undo twice returns to the newer image; a plan with an undo is
+ *       never in sync.</li>
+ *   <li>{@code apply} is in sync when every object comes back {@code unchanged} (and, like
+ *       {@code setImage}, an unchanged Deployment whose rollout is not complete needs a later wait).</li>
+ * </ul>
+ * An in-sync plan's output ends with {@link dev.cicd.k8s.internal.PlanRunner#IN_SYNC_LINE}. It is still
+ * reported as {@link ActionResult#applied}, because {@link ActionResult} does not (yet) let an action report
+ * {@code IN_SYNC}; any other plan that succeeds ends with a {@code result: applied ...} line.
+ *
+ * <p>{@link #targets(Plan)} reads the plan's {@code namespace/deployment}s without a request (see
+ * {@link dev.cicd.k8s.internal.PlanTargets} for {@code apply} steps).
+ *
+ * <p>The action starts no threads; it does not own (or close) the client.
  */
 public final class KubernetesAction implements Action {
 
@@ -51,9 +81,11 @@ public final class KubernetesAction implements Action {
     }
 
     private final PlanRunner runner;
+    private final KubernetesSerialization serialization;
 
     private KubernetesAction(KubernetesClient client, ActionSettings settings) {
         this.runner = new PlanRunner(client, settings, DeploymentLocks.shared());
+        this.serialization = client.getKubernetesSerialization();
     }
 
     public static Builder builder(KubernetesClient client) {
@@ -66,6 +98,25 @@ public final class KubernetesAction implements Action {
         Objects.requireNonNull(plan, "plan");
         Objects.requireNonNull(context, "context");
         return runner.run(plan.text(), context, Optional.of(plan.event()));
+    }
+
+    /**
+     * The {@code namespace/deployment}s the plan's steps touch (and, for {@code apply}, see
+     * {@link dev.cicd.k8s.internal.PlanTargets}), sorted. Parses the plan; sends no request.
+     *
+     * @throws dev.cicd.core.CicdException {@code BAD_PAYLOAD} with the parser's message when the plan text is
+     *                                     not a valid plan
+     */
+    @Override
+    public Set<String> targets(Plan plan) {
+        Objects.requireNonNull(plan, "plan");
+        return Collections.unmodifiableSortedSet(PlanTargets.of(plan, serialization));
+    }
+
+    /** True: the action decides "in sync" from the live Deployments (see the class comment). */
+    @Override
+    public boolean comparesLiveState() {
+        return true;
     }
 
     /** Carries out an already parsed plan (checks and locks as {@link #execute(Plan, ActionContext)}). */

@@ -8,11 +8,15 @@ import dev.cicd.core.Outcome;
 import dev.cicd.core.Plan;
 import dev.cicd.core.TriggerEvent;
 import dev.cicd.core.WatchSpec;
+import dev.cicd.k8s.internal.PlanRunner;
+import dev.cicd.testkit.KubernetesFixture;
+import dev.cicd.testkit.RequestLog;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Shared helpers of the tests against the simulated cluster. */
@@ -63,7 +67,29 @@ final class K8sTestSupport {
     static void create(KubernetesClient client, KubernetesAction action, Path workDir, Deployment d) {
         client.apps().deployments().inNamespace(d.getMetadata().getNamespace()).resource(d).create();
         ActionResult r = run(action, waitPlan(d.getMetadata().getNamespace(), d.getMetadata().getName()), workDir);
-        assertEquals(Outcome.Kind.APPLIED, r.kind(), r.reason());
+        assertEquals(Outcome.Kind.IN_SYNC, verdict(r), r.reason() + "\n" + r.output());
+    }
+
+    /**
+     * The verdict of a result: {@code IN_SYNC} for a plan that changed nothing, else the result's kind.
+     * {@link ActionResult} cannot carry {@code IN_SYNC} yet, so the action reports an in-sync plan as
+     * {@code APPLIED} whose output ends with {@link PlanRunner#IN_SYNC_LINE}; this reads that back.
+     */
+    static Outcome.Kind verdict(ActionResult r) {
+        if (r.kind() == Outcome.Kind.APPLIED && r.output().endsWith(PlanRunner.IN_SYNC_LINE + "\n")) {
+            return Outcome.Kind.IN_SYNC;
+        }
+        return r.kind();
+    }
+
+    /** The PATCH requests of the fixture's request log. */
+    static List<RequestLog.Request> patches(KubernetesFixture k8s) {
+        return k8s.requestLog().requests().stream().filter(q -> q.method().equals("PATCH")).toList();
+    }
+
+    static String undoPlan(String ns, String deployment) {
+        return "steps:\n  - rolloutUndo: {namespace: \"" + ns + "\", deployment: \"" + deployment + "\"}\n"
+                + "  - waitForRollout: {namespace: \"" + ns + "\", deployment: \"" + deployment + "\", timeout: \"10s\"}\n";
     }
 
     static String setImagePlan(String ns, String deployment, String container, String image, String cause) {

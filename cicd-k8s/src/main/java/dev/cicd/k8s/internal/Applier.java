@@ -33,28 +33,41 @@ public final class Applier {
     public enum Result { CREATED, CONFIGURED, UNCHANGED }
 
     /**
-     * Applies the objects in order; the lines list each as created, configured or unchanged.
+     * One applied object.
      *
-     * @throws StepFailure at the first object that fails, with the lines so far in its message
+     * @param item   the object as read from the manifest
+     * @param result created, configured or unchanged
+     * @param after  the object the server returned
      */
-    public List<String> apply(List<Manifests.Item> items) {
-        List<String> lines = new ArrayList<>();
+    public record Applied(Manifests.Item item, Result result, HasMetadata after) {
+        /** {@code created Deployment ns/name}, ... */
+        public String line() {
+            return result.name().toLowerCase(java.util.Locale.ROOT) + " " + item.describe();
+        }
+    }
+
+    /**
+     * Applies the objects in order; each comes back created, configured or unchanged.
+     *
+     * @throws StepFailure at the first object that fails, with the objects applied so far in its message
+     */
+    public List<Applied> apply(List<Manifests.Item> items) {
+        List<Applied> done = new ArrayList<>();
         for (Manifests.Item item : items) {
             HasMetadata obj = item.object();
             try {
                 HasMetadata before = client.resource(obj).get();
                 HasMetadata after = client.resource(obj).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
-                Result r = classify(before, after);
-                String line = r.name().toLowerCase(java.util.Locale.ROOT) + " " + item.describe();
-                log.info("apply {}: {}", item.source(), line);
-                lines.add(line);
+                Applied a = new Applied(item, classify(before, after), after);
+                log.info("apply {}: {}", item.source(), a.line());
+                done.add(a);
             } catch (KubernetesClientException e) {
-                throw new StepFailure((lines.isEmpty() ? "" : String.join("; ", lines) + "; then ")
-                        + "applying " + item.describe() + " from " + item.source() + " failed: "
+                throw new StepFailure((done.isEmpty() ? "" : String.join("; ", done.stream().map(Applied::line).toList())
+                        + "; then ") + "applying " + item.describe() + " from " + item.source() + " failed: "
                         + ApiErrors.describe(e), e);
             }
         }
-        return lines;
+        return done;
     }
 
     private Result classify(HasMetadata before, HasMetadata after) {

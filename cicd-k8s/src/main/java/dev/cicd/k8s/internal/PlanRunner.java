@@ -7,6 +7,7 @@ import dev.cicd.core.TriggerEvent;
 import dev.cicd.k8s.KubernetesPlan;
 import dev.cicd.k8s.OnFailure;
 import dev.cicd.k8s.Step;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
@@ -15,19 +16,28 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
-/** Carries out a checked plan: takes the Deployment locks, runs the steps, handles {@code onFailure: undo}. */
+/**
+ * Carries out a checked plan: takes the Deployment locks, runs the steps, handles {@code onFailure: undo},
+ * and tells whether the plan changed the cluster (see {@link #inSync}).
+ */
 public final class PlanRunner {
 
     private static final Logger log = LoggerFactory.getLogger(PlanRunner.class);
+
+    /** The last line of the output of a plan that changed nothing and found every rollout complete. */
+    public static final String IN_SYNC_LINE = "result: in sync (no step changed the cluster; every rollout complete)";
 
     private final KubernetesClient client;
     private final ActionSettings settings;
     private final PlanChecker checker;
     private final Rollouts rollouts;
+    private final Revisions revisions;
     private final Applier applier;
     private final DeploymentLocks locks;
     private final String cluster;
@@ -37,6 +47,7 @@ public final class PlanRunner {
         this.settings = settings;
         this.checker = new PlanChecker(settings, client.getKubernetesSerialization());
         this.rollouts = new Rollouts(client, settings.pollInterval());
+        this.revisions = new Revisions(client);
         this.applier = new Applier(client);
         this.locks = locks;
         this.cluster = String.valueOf(client.getMasterUrl());
@@ -107,8 +118,12 @@ public final class PlanRunner {
         private final ActionContext context;
         private final Optional<TriggerEvent> event;
         private final StringBuilder out = new StringBuilder();
-        /** namespace/deployment -> revision before this plan's first setImage of it. */
+        /** namespace/deployment -> revision before this plan's first setImage that changed its image. */
         private final Map<String, Long> recorded = new LinkedHashMap<>();
+        /** Whether a step sent a change (a patch, an undo, an apply that created or configured something). */
+        private boolean changed;
+        /** namespace/deployment whose spec was already right but whose rollout was not yet seen complete. */
+        private final Set<String> pending = new TreeSet<>();
 
         Execution(PlanChecker.Checked checked, OnFailure onFailure, long deadline, ActionContext context,
                   Optional<TriggerEvent> event) {
@@ -148,7 +163,17 @@ public final class PlanRunner {
                     return fail(i, step, head, e.getMessage(), false);
                 }
             }
-            return ActionResult.applied(out.toString());
+            if (changed) {
+                out.append("result: applied (the plan changed the cluster)\n");
+                return ActionResult.applied(out.toString());
+            }
+            if (!pending.isEmpty()) {
+                out.append("result: applied (nothing was changed, but the rollout of ").append(String.join(", ", pending))
+                        .append(" was not seen complete: no later waitForRollout)\n");
+                return ActionResult.applied(out.toString());
+            }
+            out.append(IN_SYNC_LINE).append('\n');
+            return inSync(out.toString());
         }
 
         private ActionResult fail(int i, Step step, String head, String message, boolean rolloutFailed) {
@@ -165,11 +190,11 @@ public final class PlanRunner {
         private String rollBack(Step.WaitForRollout w) {
             Long revision = recorded.get(w.target());
             if (revision == null) {
-                return "not rolled back: no setImage of deployment " + w.target() + " in this plan recorded a revision";
+                return "not rolled back: no setImage of deployment " + w.target() + " in this plan changed its image";
             }
-            Rollouts.UndoResult undo;
+            Revisions.UndoResult undo;
             try {
-                undo = rollouts.undo(w.namespace(), w.deployment(), OptionalLong.of(revision));
+                undo = revisions.undo(w.namespace(), w.deployment(), OptionalLong.of(revision));
             } catch (StepFailure f) {
                 out.append("rollback ").append(w.target()).append(" to revision ").append(revision)
                         .append(": FAILED: ").append(f.getMessage()).append('\n');
@@ -196,33 +221,60 @@ public final class PlanRunner {
 
         private String execute(int index, Step step) {
             if (step instanceof Step.SetImage s) {
-                if (onFailure == OnFailure.UNDO && !recorded.containsKey(s.target())) {
-                    rollouts.currentRevision(s.namespace(), s.deployment())
-                            .ifPresent(r -> recorded.put(s.target(), r));
-                }
-                String cause = s.changeCause().orElseGet(() -> defaultCause(s));
-                String summary = rollouts.setImage(s.namespace(), s.deployment(), s.container(), s.image(), cause);
-                Long rev = recorded.get(s.target());
-                return summary + (rev == null ? "" : " (revision before: " + rev + ")");
+                return setImage(s);
             }
             if (step instanceof Step.WaitForRollout w) {
-                return rollouts.waitForRollout(w.namespace(), w.deployment(), waitTimeout(w));
+                String summary = rollouts.waitForRollout(w.namespace(), w.deployment(), waitTimeout(w));
+                pending.remove(w.target());
+                return summary;
             }
             if (step instanceof Step.RolloutHistory h) {
-                return rollouts.historyText(h.namespace(), h.deployment());
+                return revisions.historyText(h.namespace(), h.deployment());
             }
             if (step instanceof Step.RolloutUndo u) {
-                return rollouts.undo(u.namespace(), u.deployment(), u.toRevision()).summary();
+                changed = true; // an undo always acts, like kubectl rollout undo: never "in sync"
+                return revisions.undo(u.namespace(), u.deployment(), u.toRevision()).summary();
             }
             if (step instanceof Step.Apply) {
-                List<String> lines = applier.apply(checked.manifests().get(index));
-                StringBuilder sb = new StringBuilder();
-                sb.append("  ").append(lines.size()).append(lines.size() == 1 ? " object" : " objects")
-                        .append(" applied (server-side, field manager ").append(Applier.FIELD_MANAGER).append("):\n");
-                lines.forEach(l -> sb.append("  ").append(l).append('\n'));
-                return sb.toString();
+                return apply(checked.manifests().get(index));
             }
             throw new IllegalStateException("unknown step " + step);
+        }
+
+        private String setImage(Step.SetImage s) {
+            boolean recording = onFailure == OnFailure.UNDO && !recorded.containsKey(s.target());
+            if (recording) {
+                revisions.currentRevision(s.namespace(), s.deployment()).ifPresent(r -> recorded.put(s.target(), r));
+            }
+            String cause = s.changeCause().orElseGet(() -> defaultCause(s));
+            Rollouts.SetImageResult r = rollouts.setImage(s.namespace(), s.deployment(), s.container(), s.image(), cause);
+            switch (r.change()) {
+                case PATCHED -> changed = true;
+                case ROLLOUT_PENDING -> pending.add(s.target());
+                case IN_SYNC -> { }
+            }
+            if (recording && r.change() != Rollouts.ImageChange.PATCHED) {
+                recorded.remove(s.target()); // nothing to roll back to: this setImage changed nothing
+                return r.summary();
+            }
+            Long rev = recorded.get(s.target());
+            return r.summary() + (rev == null ? "" : " (revision before: " + rev + ")");
+        }
+
+        private String apply(List<Manifests.Item> items) {
+            List<Applier.Applied> applied = applier.apply(items);
+            StringBuilder sb = new StringBuilder();
+            sb.append("  ").append(applied.size()).append(applied.size() == 1 ? " object" : " objects")
+                    .append(" applied (server-side, field manager ").append(Applier.FIELD_MANAGER).append("):\n");
+            for (Applier.Applied a : applied) {
+                sb.append("  ").append(a.line()).append('\n');
+                if (a.result() != Applier.Result.UNCHANGED) {
+                    changed = true;
+                } else if (a.after() instanceof Deployment d && RolloutStatus.of(d).state() != RolloutStatus.State.DONE) {
+                    pending.add(d.getMetadata().getNamespace() + "/" + d.getMetadata().getName());
+                }
+            }
+            return sb.toString();
         }
 
         private String defaultCause(Step.SetImage s) {
@@ -239,5 +291,16 @@ public final class PlanRunner {
         private Duration remaining() {
             return Duration.ofNanos(deadline - System.nanoTime());
         }
+    }
+
+    /**
+     * The result of a plan that changed nothing: its output ends with {@link #IN_SYNC_LINE}.
+     *
+     * <p>Reported as {@code APPLIED} for now: {@link ActionResult}'s constructor refuses {@code IN_SYNC}
+     * ("the pipeline decides that") and has no factory for it. When cicd-core lets an action report
+     * {@code IN_SYNC}, this is the one place to change.
+     */
+    static ActionResult inSync(String output) {
+        return ActionResult.applied(output);
     }
 }
