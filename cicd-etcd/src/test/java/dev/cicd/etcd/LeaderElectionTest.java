@@ -252,7 +252,9 @@ class LeaderElectionTest {
         try (Client c = etcd.newClient(); LeaderElection e = election(c, base, "old")) {
             EtcdState state = EtcdState.builder(c).group("g").statePrefix(base + "/state").statusPrefix(base + "/status")
                     .runnerId("old").fence(e).build();
-            NotLeaderException before = assertThrows(NotLeaderException.class, () -> state.checkpoints().save("w", 1));
+            String target = base + "/trigger";
+            NotLeaderException before = assertThrows(NotLeaderException.class,
+                    () -> state.store().commit(oneApplied("w", target, 1)));
             assertTrue(before.getMessage().contains("not the leader"), before.getMessage());
             AtomicInteger lost = new AtomicInteger();
             e.addListener(new LeadershipListener() {
@@ -263,8 +265,9 @@ class LeaderElectionTest {
             });
             e.start();
             assertTrue(e.awaitLeadership(WAIT));
-            state.checkpoints().save("w", 5);
-            assertEquals(5, state.checkpoints().load("w").getAsLong());
+            state.store().commit(oneApplied("w", target, 5));
+            assertEquals(5, state.store().load("w").checkpoint().getAsLong());
+            String fingerprint = state.store().lastApplied(target).orElseThrow();
 
             // depose: the leader's lease is revoked behind its back (what etcd does when it expires)
             List<KeyValue> keys = etcd.client().getKVClient().get(Etcd.bytes(e.electionName() + "/"),
@@ -272,14 +275,29 @@ class LeaderElectionTest {
             assertEquals(1, keys.size());
             etcd.client().getLeaseClient().revoke(keys.get(0).getLease()).get(5, TimeUnit.SECONDS);
 
-            NotLeaderException after = assertThrows(NotLeaderException.class, () -> state.checkpoints().save("w", 9));
+            NotLeaderException after = assertThrows(NotLeaderException.class,
+                    () -> state.store().commit(oneApplied("w", target, 9, "y")));
             assertTrue(after.getMessage().contains("old") && after.getMessage().contains("group g"), after.getMessage());
-            assertThrows(NotLeaderException.class, () -> state.store().recordApplied(
-                    Plan.of(TriggerEvent.put("w", base + "/trigger", value(1), 9), "x")));
-            assertEquals(5, state.checkpoints().load("w").getAsLong(), "the deposed write left no trace");
-            assertTrue(state.deduplicator().lastApplied("w").isEmpty());
+            assertEquals(5, state.store().load("w").checkpoint().getAsLong(), "the deposed write left no trace");
+            assertEquals(java.util.Optional.of(fingerprint), EtcdState.builder(c).group("g").statePrefix(base + "/state")
+                    .statusPrefix(base + "/status").build().store().lastApplied(target), "nor a fingerprint");
             // the election notices (and, being the only candidate, is elected again with a new term)
             assertTrue(Recording.await(WAIT, () -> lost.get() >= 1));
         }
+    }
+
+    private static dev.cicd.core.StateStore.Batch oneApplied(String watch, String key, long revision) {
+        return oneApplied(watch, key, revision, "x");
+    }
+
+    /** One applied outcome of a put at {@code revision}, with the checkpoint at it. */
+    private static dev.cicd.core.StateStore.Batch oneApplied(String watch, String key, long revision, String plan) {
+        TriggerEvent e = TriggerEvent.put(watch, key, value(1), revision);
+        java.time.Instant now = java.time.Instant.now();
+        dev.cicd.core.Outcome o = new dev.cicd.core.Outcome(e, dev.cicd.core.Outcome.Kind.APPLIED, "",
+                java.util.Optional.of(Plan.sha256(plan)), java.util.OptionalInt.empty(), "", java.util.Optional.empty(),
+                now, now, java.util.Optional.empty());
+        return new dev.cicd.core.StateStore.Batch(List.of(new dev.cicd.core.StateStore.Entry(o, List.of(key))),
+                java.util.Map.of(watch, revision));
     }
 }

@@ -76,32 +76,7 @@ class PipelineOnEtcdTest {
             assertEquals(200, action.calls().size());
             assertTrue(r.sink.notices().isEmpty(), "notices: " + r.sink.notices());
             assertEquals(Set.copyOf(revs), stored(r.state, "burst").keySet());
-            assertEquals(revs.get(199), r.state.checkpoints().load("burst").getAsLong());
-        }
-    }
-
-    @Test
-    void batchedCommitsRecordEveryOutcomeOnceInOrderAndStillDedupe() throws Exception {
-        String base = uniquePrefix("batch");
-        WatchSpec w = Recording.watch("batch", base);
-        Recording.RecordingAction action = new Recording.RecordingAction();
-        try (TestRunner r = new TestRunner(etcd.client(), "r1", base, w, action, null, true).start()) {
-            List<Long> revs = new ArrayList<>();
-            for (int i = 0; i < 200; i++) {
-                revs.add(put(etcd.client(), base + "/trigger", value(i / 2))); // each value twice in a row
-            }
-            assertTrue(r.sink.awaitOutcomes(200, WAIT));
-            assertTrue(r.pipeline().awaitIdle(WAIT));
-            assertTrue(r.state.flush(WAIT));
-            Map<Outcome.Kind, Long> byKind = r.sink.outcomes().stream()
-                    .collect(Collectors.groupingBy(Outcome::kind, Collectors.counting()));
-            assertEquals(Map.of(Outcome.Kind.APPLIED, 100L, Outcome.Kind.IN_SYNC, 100L), byKind);
-            assertEquals(100, action.calls().size());
-            Map<Long, StatusRecord> stored = stored(r.state, "batch");
-            assertEquals(Set.copyOf(revs), stored.keySet());
-            assertEquals(revs.get(199), r.state.checkpoints().load("batch").getAsLong());
-            assertEquals(revs.get(199), r.state.latest("batch").orElseThrow().revision());
-            assertEquals(Optional.of(Plan.sha256("image=app:99")), r.state.deduplicator().lastApplied("batch"));
+            assertEquals(revs.get(199), r.state.store().load("burst").checkpoint().getAsLong());
         }
     }
 
@@ -304,7 +279,7 @@ class PipelineOnEtcdTest {
             assertTrue(r.pipeline().awaitIdle(WAIT));
             var kv = etcd.client().getKVClient();
             Set<Long> modRevisions = new HashSet<>();
-            for (String k : List.of(base + "/state/checkpoint/txn", base + "/state/applied/txn",
+            for (String k : List.of(base + "/state/checkpoint/txn", base + "/state/applied/" + base + "/trigger",
                     base + "/status/txn/" + rev, base + "/status/txn/latest")) {
                 var got = kv.get(Etcd.bytes(k)).get(5, TimeUnit.SECONDS).getKvs();
                 assertEquals(1, got.size(), "missing " + k);
@@ -314,8 +289,8 @@ class PipelineOnEtcdTest {
                 }
             }
             assertEquals(1, modRevisions.size(), "written by one transaction");
-            assertEquals(rev, r.state.checkpoints().load("txn").getAsLong());
-            assertEquals(r.sink.outcomes().get(0).fingerprint(), r.state.deduplicator().lastApplied("txn"));
+            assertEquals(rev, r.state.store().load("txn").checkpoint().getAsLong());
+            assertEquals(r.sink.outcomes().get(0).fingerprint(), r.state.store().lastApplied(base + "/trigger"));
             assertEquals(Outcome.Kind.APPLIED, r.state.latest("txn").orElseThrow().outcome());
             assertEquals(rev, r.state.status("txn", rev).orElseThrow().revision());
 
@@ -323,8 +298,8 @@ class PipelineOnEtcdTest {
             long failedRev = put(etcd.client(), base + "/trigger", "{\"image\":\"app:2\",\"fail\":true}");
             assertTrue(r.sink.awaitOutcomes(2, WAIT));
             assertTrue(r.pipeline().awaitIdle(WAIT));
-            assertEquals(failedRev, r.state.checkpoints().load("txn").getAsLong());
-            assertEquals(r.sink.outcomes().get(0).fingerprint(), r.state.deduplicator().lastApplied("txn"));
+            assertEquals(failedRev, r.state.store().load("txn").checkpoint().getAsLong());
+            assertEquals(r.sink.outcomes().get(0).fingerprint(), r.state.store().lastApplied(base + "/trigger"));
             assertEquals(Outcome.Kind.FAILED, r.state.latest("txn").orElseThrow().outcome());
         }
     }

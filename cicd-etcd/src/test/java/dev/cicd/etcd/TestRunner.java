@@ -8,8 +8,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * One runner as a test wires it: etcd source, {@link EtcdStateStore} as committer, deduplicator and
- * checkpoint store (fenced when an election is given), notice sink and a recording sink.
+ * One runner as a test wires it: etcd source, {@link EtcdStateStore} (fenced when an election is given)
+ * and a recording sink.
  */
 final class TestRunner implements AutoCloseable {
 
@@ -19,14 +19,9 @@ final class TestRunner implements AutoCloseable {
     private final Pipeline pipeline;
 
     TestRunner(Client client, String id, String base, WatchSpec watch, Action action, LeaderElection fence) {
-        this(client, id, base, watch, action, fence, false);
-    }
-
-    TestRunner(Client client, String id, String base, WatchSpec watch, Action action, LeaderElection fence,
-            boolean batchCommits) {
         this.id = id;
         EtcdState.Builder b = EtcdState.builder(client).group("g").statePrefix(base + "/state")
-                .statusPrefix(base + "/status").runnerId(id).statusTtl(Duration.ofHours(1)).batchCommits(batchCommits);
+                .statusPrefix(base + "/status").runnerId(id).statusTtl(Duration.ofHours(1));
         if (fence != null) {
             b.fence(fence);
         }
@@ -37,10 +32,7 @@ final class TestRunner implements AutoCloseable {
                 .source(EtcdTriggerSource.builder(client).requestTimeout(Duration.ofSeconds(2)).build())
                 .watch(watch)
                 .renderer(Recording.RENDERER)
-                .deduplicator(state.store())
-                .checkpoints(state.store())
-                .committer(state.store())
-                .sink(state.noticeSink())
+                .state(state.store())
                 .sink(sink)
                 .action("record", action)
                 .workDir(work)

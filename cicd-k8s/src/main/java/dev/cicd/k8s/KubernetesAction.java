@@ -54,9 +54,9 @@ import java.util.Set;
  *   <li>{@code apply} is in sync when every object comes back {@code unchanged} (and, like
  *       {@code setImage}, an unchanged Deployment whose rollout is not complete needs a later wait).</li>
  * </ul>
- * An in-sync plan's output ends with {@link dev.cicd.k8s.internal.PlanRunner#IN_SYNC_LINE}. It is still
- * reported as {@link ActionResult#applied}, because {@link ActionResult} does not (yet) let an action report
- * {@code IN_SYNC}; any other plan that succeeds ends with a {@code result: applied ...} line.
+ * An in-sync plan is reported as {@link ActionResult#inSync}, its output ending with
+ * {@link dev.cicd.k8s.internal.PlanRunner#IN_SYNC_LINE}; any other plan that succeeds ends with a
+ * {@code result: applied ...} line.
  *
  * <p>{@link #targets(Plan)} reads the plan's {@code namespace/deployment}s without a request (see
  * {@link dev.cicd.k8s.internal.PlanTargets} for {@code apply} steps).

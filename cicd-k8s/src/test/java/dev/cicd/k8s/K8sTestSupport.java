@@ -1,6 +1,7 @@
 package dev.cicd.k8s;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cicd.core.ActionContext;
 import dev.cicd.core.ActionResult;
@@ -70,14 +71,10 @@ final class K8sTestSupport {
         assertEquals(Outcome.Kind.IN_SYNC, verdict(r), r.reason() + "\n" + r.output());
     }
 
-    /**
-     * The verdict of a result: {@code IN_SYNC} for a plan that changed nothing, else the result's kind.
-     * {@link ActionResult} cannot carry {@code IN_SYNC} yet, so the action reports an in-sync plan as
-     * {@code APPLIED} whose output ends with {@link PlanRunner#IN_SYNC_LINE}; this reads that back.
-     */
+    /** The verdict of a result; an {@code IN_SYNC} one must also say so in its output's last line. */
     static Outcome.Kind verdict(ActionResult r) {
-        if (r.kind() == Outcome.Kind.APPLIED && r.output().endsWith(PlanRunner.IN_SYNC_LINE + "\n")) {
-            return Outcome.Kind.IN_SYNC;
+        if (r.kind() == Outcome.Kind.IN_SYNC) {
+            assertTrue(r.output().endsWith(PlanRunner.IN_SYNC_LINE + "\n"), r.output());
         }
         return r.kind();
     }

@@ -293,14 +293,8 @@ public final class PlanRunner {
         }
     }
 
-    /**
-     * The result of a plan that changed nothing: its output ends with {@link #IN_SYNC_LINE}.
-     *
-     * <p>Reported as {@code APPLIED} for now: {@link ActionResult}'s constructor refuses {@code IN_SYNC}
-     * ("the pipeline decides that") and has no factory for it. When cicd-core lets an action report
-     * {@code IN_SYNC}, this is the one place to change.
-     */
+    /** The result of a plan that changed nothing: {@code IN_SYNC}, its output ending with {@link #IN_SYNC_LINE}. */
     static ActionResult inSync(String output) {
-        return ActionResult.applied(output);
+        return ActionResult.inSync(output);
     }
 }
