@@ -21,6 +21,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.cicd.core.Durations;
 import dev.cicd.runner.ConfigException;
 import dev.cicd.runner.RunnerConfig;
 import java.io.IOException;
