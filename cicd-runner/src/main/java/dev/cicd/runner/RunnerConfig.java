@@ -1,6 +1,6 @@
 package dev.cicd.runner;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
+import dev.cicd.k8s.OnFailure;
 import dev.cicd.runner.internal.config.ConfigLoader;
 import dev.cicd.runner.internal.config.KeyProblem;
 import java.net.URI;
@@ -305,24 +305,6 @@ public record RunnerConfig(Etcd etcd, Kubernetes kubernetes, String registry, Se
             if (maxFiles < 1) {
                 throw new KeyProblem("maxFiles", "must be at least 1, was " + maxFiles);
             }
-        }
-    }
-
-    /** What the runner does after a failed kubernetes action. */
-    public enum OnFailure {
-        /** Leave the deployment as the failed rollout left it. */
-        NONE,
-        /** Roll back to the revision that ran before the change. */
-        UNDO;
-
-        @JsonCreator
-        public static OnFailure parse(String s) {
-            for (OnFailure f : values()) {
-                if (f.name().equalsIgnoreCase(s == null ? "" : s.trim())) {
-                    return f;
-                }
-            }
-            throw new IllegalArgumentException("must be none or undo, was '" + s + "'");
         }
     }
 

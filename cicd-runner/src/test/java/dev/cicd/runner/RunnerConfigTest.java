@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cicd.k8s.OnFailure;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,7 +97,7 @@ class RunnerConfigTest {
         assertEquals("k8s-rollout", rollout.builtinTemplateName().orElseThrow());
         assertTrue(rollout.dedupe());
         assertEquals(Duration.ofMinutes(5), rollout.timeout());
-        assertEquals(RunnerConfig.OnFailure.NONE, rollout.onFailure());
+        assertEquals(OnFailure.NONE, rollout.onFailure());
 
         RunnerConfig.Watch script = c.watch("deploy-script").orElseThrow();
         assertTrue(script.action().isShell());
@@ -153,7 +154,7 @@ class RunnerConfigTest {
         assertEquals(Duration.ofSeconds(5), c.kubernetes().requestTimeout());
         RunnerConfig.Watch rollout = c.watch("rollout").orElseThrow();
         assertEquals(List.of("ns-a", "ns-b"), rollout.allowedNamespaces());
-        assertEquals(RunnerConfig.OnFailure.UNDO, rollout.onFailure());
+        assertEquals(OnFailure.UNDO, rollout.onFailure());
         assertFalse(rollout.dedupe());
         RunnerConfig.Watch script = c.watch("deploy-script").orElseThrow();
         assertEquals(Duration.ofSeconds(90), script.effectiveTimeout());
@@ -321,7 +322,7 @@ class RunnerConfigTest {
         assertEquals(List.of("/cicd/undo/trigger"), c.watch("undo").orElseThrow().fullKeys());
         assertEquals("k8s-rollout", c.watch("rollout").orElseThrow().builtinTemplateName().orElseThrow());
         assertEquals("k8s-undo", c.watch("undo").orElseThrow().builtinTemplateName().orElseThrow());
-        assertEquals(RunnerConfig.OnFailure.UNDO, c.watch("rollout").orElseThrow().onFailure());
+        assertEquals(OnFailure.UNDO, c.watch("rollout").orElseThrow().onFailure());
         assertEquals("registry.cn-hangzhou.aliyuncs.com/ns-demo", c.registry());
     }
 

@@ -22,6 +22,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.cicd.core.Durations;
+import dev.cicd.k8s.OnFailure;
 import dev.cicd.runner.ConfigException;
 import dev.cicd.runner.RunnerConfig;
 import java.io.IOException;
@@ -39,6 +40,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * Reads a {@link RunnerConfig} from YAML: strict keys, environment overrides, paths resolved against
@@ -136,6 +138,7 @@ public final class ConfigLoader {
     static ObjectMapper mapper() {
         SimpleModule module = new SimpleModule("cicd-config");
         module.addDeserializer(Duration.class, new DurationDeserializer());
+        module.addDeserializer(OnFailure.class, new ChoiceDeserializer<>(OnFailure.class, OnFailure::parse));
         YAMLFactory factory = YAMLFactory.builder().build();
         factory.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
         return YAMLMapper.builder(factory)
@@ -640,6 +643,39 @@ public final class ConfigLoader {
             } catch (IllegalArgumentException e) {
                 InvalidFormatException ife = InvalidFormatException.from(p, e.getMessage(), text, Duration.class);
                 ife.initCause(e);
+                throw ife;
+            }
+        }
+    }
+
+    /**
+     * A value out of a fixed set (an enum with a lenient {@code parse}): a bad one is reported as
+     * {@code must be none or undo, was 'x'}, with a suggestion when it is a near miss.
+     */
+    static final class ChoiceDeserializer<E extends Enum<E>> extends JsonDeserializer<E> {
+        private final Class<E> type;
+        private final Function<String, E> parse;
+
+        ChoiceDeserializer(Class<E> type, Function<String, E> parse) {
+            this.type = type;
+            this.parse = parse;
+        }
+
+        @Override
+        public E deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            if (!p.currentToken().isScalarValue()) {
+                return type.cast(ctxt.handleUnexpectedToken(type, p));
+            }
+            String text = p.getValueAsString();
+            try {
+                return parse.apply(text);
+            } catch (IllegalArgumentException e) {
+                List<String> names = java.util.Arrays.stream(type.getEnumConstants())
+                        .map(c -> c.name().toLowerCase(Locale.ROOT)).toList();
+                String msg = "must be " + String.join(" or ", names) + ", was '" + text + "'"
+                        + didYouMean(text == null ? "" : text.trim(), names);
+                InvalidFormatException ife = InvalidFormatException.from(p, msg, text, type);
+                ife.initCause(new IllegalArgumentException(msg, e));
                 throw ife;
             }
         }

@@ -9,7 +9,6 @@ import dev.cicd.etcd.EtcdClients;
 import dev.cicd.k8s.KubernetesAction;
 import dev.cicd.k8s.KubernetesClients;
 import dev.cicd.k8s.KubernetesTemplates;
-import dev.cicd.k8s.OnFailure;
 import dev.cicd.runner.ConfigException;
 import dev.cicd.runner.RunnerConfig;
 import io.etcd.jetcd.Client;
@@ -198,7 +197,7 @@ public final class Wiring {
                 .allowedNamespaces(new LinkedHashSet<>(w.allowedNamespaces()))
                 .allowedDeployments(new LinkedHashSet<>(w.allowedDeployments()))
                 .allowedRegistries(new LinkedHashSet<>(w.allowedRegistries()))
-                .onFailure(OnFailure.parse(w.onFailure().name()))
+                .onFailure(w.onFailure())
                 .defaultWaitTimeout(w.effectiveTimeout())
                 .build();
     }
