@@ -90,7 +90,7 @@ class RunnerConfigTest {
         assertFalse(c.runner().id().isBlank());
         assertEquals(Duration.ofSeconds(30), c.kubernetes().requestTimeout());
 
-        RunnerConfig.Watch rollout = c.watch("rollout").orElseThrow();
+        WatchConfig rollout = c.watch("rollout").orElseThrow();
         assertEquals("/cicd/rollout", rollout.prefix());
         assertEquals(List.of("/cicd/rollout/trigger"), rollout.fullKeys());
         assertTrue(rollout.action().isKubernetes());
@@ -99,7 +99,7 @@ class RunnerConfigTest {
         assertEquals(Duration.ofMinutes(5), rollout.timeout());
         assertEquals(OnFailure.NONE, rollout.onFailure());
 
-        RunnerConfig.Watch script = c.watch("deploy-script").orElseThrow();
+        WatchConfig script = c.watch("deploy-script").orElseThrow();
         assertTrue(script.action().isShell());
         assertEquals(List.of("bash", "{plan}"), script.action().shell().command());
         assertEquals(Duration.ofMinutes(2), script.effectiveTimeout());
@@ -114,7 +114,7 @@ class RunnerConfigTest {
                         command: [bash, "{plan}"]
                         timeout: 2m
                 """, "    action: shell\n    timeout: 45s\n"), Map.of());
-        RunnerConfig.Watch w = c.watch("deploy-script").orElseThrow();
+        WatchConfig w = c.watch("deploy-script").orElseThrow();
         assertEquals(List.of("bash", "-eu", "-o", "pipefail", "{plan}"), w.action().shell().command());
         assertEquals(Duration.ofSeconds(45), w.effectiveTimeout());
     }
@@ -152,11 +152,11 @@ class RunnerConfigTest {
         assertEquals(Duration.ofSeconds(3), c.runner().electionTtl());
         assertEquals(dir.resolve("work").toString(), c.runner().workDir());
         assertEquals(Duration.ofSeconds(5), c.kubernetes().requestTimeout());
-        RunnerConfig.Watch rollout = c.watch("rollout").orElseThrow();
+        WatchConfig rollout = c.watch("rollout").orElseThrow();
         assertEquals(List.of("ns-a", "ns-b"), rollout.allowedNamespaces());
         assertEquals(OnFailure.UNDO, rollout.onFailure());
         assertFalse(rollout.dedupe());
-        RunnerConfig.Watch script = c.watch("deploy-script").orElseThrow();
+        WatchConfig script = c.watch("deploy-script").orElseThrow();
         assertEquals(Duration.ofSeconds(90), script.effectiveTimeout());
         assertEquals(List.of("sh", "{plan}"), script.action().shell().command());
     }
@@ -317,7 +317,7 @@ class RunnerConfigTest {
     void recipeExampleLoadsWithTheRecipesTwoWatches() {
         Path recipe = Path.of("..", "examples", "recipe.yaml");
         RunnerConfig c = RunnerConfig.load(recipe, Map.of());
-        assertEquals(List.of("rollout", "undo"), c.watches().stream().map(RunnerConfig.Watch::name).toList());
+        assertEquals(List.of("rollout", "undo"), c.watches().stream().map(WatchConfig::name).toList());
         assertEquals(List.of("/cicd/rollout/trigger"), c.watch("rollout").orElseThrow().fullKeys());
         assertEquals(List.of("/cicd/undo/trigger"), c.watch("undo").orElseThrow().fullKeys());
         assertEquals("k8s-rollout", c.watch("rollout").orElseThrow().builtinTemplateName().orElseThrow());
@@ -333,7 +333,7 @@ class RunnerConfigTest {
         Path file = tmp.resolve("cicd.yaml");
         Files.writeString(file, configMap.path("data").path("cicd.yaml").asText());
         RunnerConfig c = RunnerConfig.load(file, Map.of());
-        assertEquals(List.of("rollout", "undo"), c.watches().stream().map(RunnerConfig.Watch::name).toList());
+        assertEquals(List.of("rollout", "undo"), c.watches().stream().map(WatchConfig::name).toList());
         assertEquals(Boolean.TRUE, c.kubernetes().inCluster());
         assertEquals("/var/lib/cicd/logs", c.runner().logDir());
     }

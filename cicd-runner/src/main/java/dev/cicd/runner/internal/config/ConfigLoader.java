@@ -24,7 +24,12 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.cicd.core.Durations;
 import dev.cicd.k8s.OnFailure;
 import dev.cicd.runner.ConfigException;
+import dev.cicd.runner.EtcdConfig;
+import dev.cicd.runner.KubernetesConfig;
 import dev.cicd.runner.RunnerConfig;
+import dev.cicd.runner.RunnerSettings;
+import dev.cicd.runner.WatchAction;
+import dev.cicd.runner.WatchConfig;
 import java.io.IOException;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
@@ -222,8 +227,8 @@ public final class ConfigLoader {
     private static List<EnvKey> watchKeys() {
         List<EnvKey> out = new ArrayList<>();
         out.add(new EnvKey("ACTION", "/action", "action", Kind.ACTION));
-        walk(RunnerConfig.Watch.class, "", "", out, Set.of("name", "action"));
-        walk(RunnerConfig.Shell.class, "/action/shell", "action.shell.", out, Set.of());
+        walk(WatchConfig.class, "", "", out, Set.of("name", "action"));
+        walk(WatchAction.Shell.class, "/action/shell", "action.shell.", out, Set.of());
         return out;
     }
 
@@ -560,21 +565,21 @@ public final class ConfigLoader {
     // ---------------------------------------------------------------- paths and files
 
     private static RunnerConfig resolve(RunnerConfig c, Path dir, Context ctx) {
-        RunnerConfig.Tls tls = c.etcd().tls();
-        RunnerConfig.Tls resolvedTls = new RunnerConfig.Tls(
+        EtcdConfig.Tls tls = c.etcd().tls();
+        EtcdConfig.Tls resolvedTls = new EtcdConfig.Tls(
                 existing(dir, tls.ca(), "/etcd/tls/ca", ctx),
                 existing(dir, tls.cert(), "/etcd/tls/cert", ctx),
                 existing(dir, tls.key(), "/etcd/tls/key", ctx));
-        RunnerConfig.Etcd etcd = new RunnerConfig.Etcd(c.etcd().endpoints(), c.etcd().user(), c.etcd().password(), resolvedTls);
-        RunnerConfig.Kubernetes k = c.kubernetes();
-        RunnerConfig.Kubernetes kube = new RunnerConfig.Kubernetes(existing(dir, k.kubeconfig(), "/kubernetes/kubeconfig", ctx),
+        EtcdConfig etcd = new EtcdConfig(c.etcd().endpoints(), c.etcd().user(), c.etcd().password(), resolvedTls);
+        KubernetesConfig k = c.kubernetes();
+        KubernetesConfig kube = new KubernetesConfig(existing(dir, k.kubeconfig(), "/kubernetes/kubeconfig", ctx),
                 k.context(), k.inCluster(), k.url(), k.token(), k.requestTimeout());
-        RunnerConfig.Settings s = c.runner();
-        RunnerConfig.Settings settings = new RunnerConfig.Settings(s.id(), s.group(), absolute(dir, s.logDir()).toString(),
+        RunnerSettings s = c.runner();
+        RunnerSettings settings = new RunnerSettings(s.id(), s.group(), absolute(dir, s.logDir()).toString(),
                 s.workDir().isEmpty() ? "" : absolute(dir, s.workDir()).toString(), s.logRetention(), s.statePrefix(), s.statusPrefix(), s.httpHost(), s.httpPort(), s.electionTtl());
-        List<RunnerConfig.Watch> watches = new ArrayList<>();
+        List<WatchConfig> watches = new ArrayList<>();
         for (int i = 0; i < c.watches().size(); i++) {
-            RunnerConfig.Watch w = c.watches().get(i);
+            WatchConfig w = c.watches().get(i);
             String ptr = "/watches/" + i + "/template";
             String template;
             if (w.builtinTemplate()) {
@@ -602,7 +607,7 @@ public final class ConfigLoader {
                 }
                 template = existing(dir, w.template(), ptr, ctx);
             }
-            watches.add(new RunnerConfig.Watch(w.name(), w.prefix(), w.keys(), template, w.action(), w.dedupe(), w.timeout(),
+            watches.add(new WatchConfig(w.name(), w.prefix(), w.keys(), template, w.action(), w.dedupe(), w.timeout(),
                     w.allowedNamespaces(), w.allowedDeployments(), w.allowedRegistries(), w.onFailure()));
         }
         return new RunnerConfig(etcd, kube, c.registry(), settings, watches);
