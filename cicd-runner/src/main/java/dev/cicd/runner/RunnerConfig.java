@@ -1,6 +1,7 @@
 package dev.cicd.runner;
 
 import dev.cicd.runner.internal.config.ConfigLoader;
+import dev.cicd.runner.internal.config.EnvironmentOverrides;
 import dev.cicd.runner.internal.config.KeyProblem;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -97,7 +98,7 @@ public record RunnerConfig(EtcdConfig etcd, KubernetesConfig kubernetes, String 
      * watches ({@code CICD_ETCD_ENDPOINTS -> etcd.endpoints}, ...).
      */
     public List<Map.Entry<String, String>> environmentVariables() {
-        return ConfigLoader.environmentVariables(watches.stream().map(WatchConfig::name).toList());
+        return EnvironmentOverrides.environmentVariables(watches.stream().map(WatchConfig::name).toList());
     }
 
     /** The watch name as used in environment variable names: upper case, {@code -} and {@code .} as {@code _}. */

@@ -195,7 +195,7 @@ class RunnerConfigTest {
     void readmeDocumentsEveryKeysEnvironmentVariable() throws IOException {
         // the config reference lives in the root README (the module's README points there)
         String readme = Files.readString(Path.of("..", "README.md"));
-        for (Map.Entry<String, String> e : dev.cicd.runner.internal.config.ConfigLoader.environmentVariableTemplate()) {
+        for (Map.Entry<String, String> e : dev.cicd.runner.internal.config.EnvironmentOverrides.environmentVariableTemplate()) {
             assertTrue(readme.contains("`" + e.getKey() + "`"), e.getKey() + " (" + e.getValue() + ") is in the root README.md");
         }
     }
