@@ -9,6 +9,8 @@ import java.time.Duration;
  *
  * @param id           runner id written into status records, default {@code <host>-<pid>}
  * @param group        runners of one group share checkpoints and elect one leader; default {@code default}
+ * @param parallelism  how many events run at once across all watches (events of one target run one at
+ *                     a time, those of different targets in parallel); default 16
  * @param logDir       run-log directory, default {@code logs} next to the config file
  * @param workDir      where plan files are written for actions, default the system's temporary
  *                     directory (a fresh subdirectory per run)
@@ -19,9 +21,12 @@ import java.time.Duration;
  * @param httpPort     its port; 0 (the default) turns it off
  * @param electionTtl  leader lease TTL, whole seconds, default 10 s
  */
-public record RunnerSettings(String id, String group, String logDir, String workDir, LogRetention logRetention,
-                             String statePrefix, String statusPrefix, String httpHost, Integer httpPort,
-                             Duration electionTtl) {
+public record RunnerSettings(String id, String group, Integer parallelism, String logDir, String workDir,
+                             LogRetention logRetention, String statePrefix, String statusPrefix, String httpHost,
+                             Integer httpPort, Duration electionTtl) {
+
+    /** Events that run at once when {@code parallelism} is not set. */
+    public static final int DEFAULT_PARALLELISM = 16;
 
     public RunnerSettings {
         id = id == null || id.isBlank() ? defaultId() : id.trim();
@@ -31,6 +36,10 @@ public record RunnerSettings(String id, String group, String logDir, String work
         group = group == null || group.isBlank() ? "default" : group.trim();
         if (!Checks.DNS1123_LABEL.matcher(group).matches()) {
             throw new KeyProblem("group", "'" + group + "' must be a DNS-1123 label (lower-case letters, digits, -)");
+        }
+        parallelism = parallelism == null ? DEFAULT_PARALLELISM : parallelism;
+        if (parallelism < 1) {
+            throw new KeyProblem("parallelism", "must be at least 1, was " + parallelism);
         }
         logDir = logDir == null || logDir.isBlank() ? "logs" : logDir;
         workDir = workDir == null ? "" : workDir.trim();

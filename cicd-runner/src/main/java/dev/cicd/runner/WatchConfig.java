@@ -1,5 +1,6 @@
 package dev.cicd.runner;
 
+import dev.cicd.core.WatchSpec.Coalesce;
 import dev.cicd.k8s.OnFailure;
 import dev.cicd.runner.internal.config.Checks;
 import dev.cicd.runner.internal.config.KeyProblem;
@@ -21,14 +22,22 @@ import java.util.regex.Pattern;
  * @param action             {@code kubernetes}, or {@code shell} with its command
  * @param dedupe             skip a plan equal to the last one applied (default true)
  * @param timeout            how long one action may take (default 5 m)
+ * @param target             a template expression naming what an event changes, e.g.
+ *                           {@code {{ data.k8sNamespace }}/{{ data.appName }}-{{ data.svcName }}}: events of
+ *                           one target run one at a time, in order, those of different targets in parallel;
+ *                           {@code ""} (the default) means the event's key. A kubernetes action takes its
+ *                           targets from the plan ({@code namespace/deployment}) instead
+ * @param coalesce           {@code none} (default): every queued value of a target runs; {@code latest}: only
+ *                           the newest, the skipped ones end {@code superseded}
  * @param allowedNamespaces  kubernetes: namespaces the watch may change (required)
  * @param allowedDeployments kubernetes: deployments it may change ({@code name} or {@code namespace/name}); empty = any
  * @param allowedRegistries  kubernetes: registry hosts ({@code host[:port]}) images may come from; empty = any
  * @param onFailure          kubernetes: {@code none} or {@code undo}
  */
 public record WatchConfig(String name, String prefix, List<String> keys, String template, WatchAction action,
-                          Boolean dedupe, Duration timeout, List<String> allowedNamespaces, List<String> allowedDeployments,
-                          List<String> allowedRegistries, OnFailure onFailure) {
+                          Boolean dedupe, Duration timeout, String target, Coalesce coalesce,
+                          List<String> allowedNamespaces, List<String> allowedDeployments, List<String> allowedRegistries,
+                          OnFailure onFailure) {
 
     /** Template names that start with this prefix are built in (shipped on the class path). */
     public static final String BUILTIN = "builtin:";
@@ -78,6 +87,11 @@ public record WatchConfig(String name, String prefix, List<String> keys, String 
         dedupe = dedupe == null || dedupe;
         timeout = timeout == null ? Duration.ofMinutes(5) : timeout;
         Checks.positive("timeout", timeout);
+        target = target == null ? "" : target.trim();
+        if (count(target, "{{") != count(target, "}}")) {
+            throw new KeyProblem("target", "'" + target + "' is not a template expression: its {{ and }} do not pair up");
+        }
+        coalesce = coalesce == null ? Coalesce.NONE : coalesce;
         allowedNamespaces = names("allowedNamespaces", allowedNamespaces, Checks.DNS1123_LABEL, "a DNS-1123 label");
         allowedDeployments = names("allowedDeployments", allowedDeployments, DEPLOYMENT_REF,
                 "a deployment name or namespace/name");
@@ -134,6 +148,14 @@ public record WatchConfig(String name, String prefix, List<String> keys, String 
             out.add(prefix + k);
         }
         return out;
+    }
+
+    private static int count(String text, String part) {
+        int n = 0;
+        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + part.length())) {
+            n++;
+        }
+        return n;
     }
 
     private static List<String> names(String key, List<String> values, Pattern p, String what) {

@@ -87,6 +87,10 @@ public final class ConfigErrors {
         if (t.isRecord()) {
             return "a map of keys";
         }
+        if (t.isEnum()) {
+            return String.join(" or ", java.util.Arrays.stream(t.getEnumConstants())
+                    .map(c -> ((Enum<?>) c).name().toLowerCase(Locale.ROOT)).toList());
+        }
         return "a " + t.getSimpleName();
     }
 

@@ -38,7 +38,7 @@ public final class ConfigFiles {
         KubernetesConfig kube = new KubernetesConfig(existing(dir, k.kubeconfig(), "/kubernetes/kubeconfig", ctx),
                 k.context(), k.inCluster(), k.url(), k.token(), k.requestTimeout());
         RunnerSettings s = c.runner();
-        RunnerSettings settings = new RunnerSettings(s.id(), s.group(), absolute(dir, s.logDir()).toString(),
+        RunnerSettings settings = new RunnerSettings(s.id(), s.group(), s.parallelism(), absolute(dir, s.logDir()).toString(),
                 s.workDir().isEmpty() ? "" : absolute(dir, s.workDir()).toString(), s.logRetention(), s.statePrefix(), s.statusPrefix(), s.httpHost(), s.httpPort(), s.electionTtl());
         List<WatchConfig> watches = new ArrayList<>();
         for (int i = 0; i < c.watches().size(); i++) {
@@ -71,7 +71,8 @@ public final class ConfigFiles {
                 template = existing(dir, w.template(), ptr, ctx);
             }
             watches.add(new WatchConfig(w.name(), w.prefix(), w.keys(), template, w.action(), w.dedupe(), w.timeout(),
-                    w.allowedNamespaces(), w.allowedDeployments(), w.allowedRegistries(), w.onFailure()));
+                    w.target(), w.coalesce(), w.allowedNamespaces(), w.allowedDeployments(), w.allowedRegistries(),
+                    w.onFailure()));
         }
         return new RunnerConfig(etcd, kube, c.registry(), settings, watches);
     }

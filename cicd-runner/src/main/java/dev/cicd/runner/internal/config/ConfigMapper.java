@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.cicd.core.Durations;
+import dev.cicd.core.WatchSpec.Coalesce;
 import dev.cicd.k8s.OnFailure;
 import java.io.IOException;
 import java.time.Duration;
@@ -28,6 +29,7 @@ final class ConfigMapper {
         SimpleModule module = new SimpleModule("cicd-config");
         module.addDeserializer(Duration.class, new DurationDeserializer());
         module.addDeserializer(OnFailure.class, new ChoiceDeserializer<>(OnFailure.class, OnFailure::parse));
+        module.addDeserializer(Coalesce.class, new ChoiceDeserializer<>(Coalesce.class, Coalesce::parse));
         YAMLFactory factory = YAMLFactory.builder().build();
         factory.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
         return YAMLMapper.builder(factory)

@@ -150,6 +150,8 @@ public final class Wiring {
                 .action(w.name())
                 .dedupe(w.dedupe())
                 .timeout(w.effectiveTimeout())
+                .target(w.target())
+                .coalesce(w.coalesce())
                 .build()).toList();
     }
 
