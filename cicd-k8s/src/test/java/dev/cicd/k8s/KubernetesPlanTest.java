@@ -146,6 +146,24 @@ class KubernetesPlanTest {
     }
 
     @Test
+    void waitTimeoutTakesTheConfigFilesDurationGrammar() {
+        for (String[] t : new String[][] {{"5h", "PT5H"}, {"1h30m", "PT1H30M"}, {"1m30s", "PT1M30S"}, {"PT5M", "PT5M"},
+                {"250ms", "PT0.25S"}, {"0d2h", "PT2H"}}) {
+            KubernetesPlan p = KubernetesPlan.parse(wait(t[0]));
+            assertEquals(Optional.of(Duration.parse(t[1])), ((Step.WaitForRollout) p.steps().get(0)).timeout(), t[0]);
+        }
+        // 7d is a duration here as in the config file; it is only too long for a wait (at most 6h)
+        CicdException e = assertThrows(CicdException.class, () -> KubernetesPlan.parse(wait("7d")));
+        assertTrue(e.getMessage().contains("must be positive and at most 6h"), e.getMessage());
+        e = assertThrows(CicdException.class, () -> KubernetesPlan.parse(wait("7days")));
+        assertTrue(e.getMessage().contains("must be a duration like"), e.getMessage());
+    }
+
+    private static String wait(String timeout) {
+        return "steps:\n  - waitForRollout: {namespace: \"a\", deployment: \"b\", timeout: \"" + timeout + "\"}\n";
+    }
+
+    @Test
     void undoToRevisionMustBePositive() {
         assertThrows(CicdException.class, () -> KubernetesPlan.parse(
                 "steps:\n  - rolloutUndo: {namespace: \"a\", deployment: \"b\", toRevision: 0}\n"));

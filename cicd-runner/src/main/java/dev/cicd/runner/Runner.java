@@ -82,12 +82,12 @@ public final class Runner implements AutoCloseable {
         this.config = config;
         this.etcd = etcd;
         this.kube = kube;
-        RunnerConfig.Settings s = config.runner();
+        RunnerSettings s = config.runner();
         this.election = LeaderElection.builder(etcd).group(s.group()).candidateId(s.id()).ttl(s.electionTtl()).build();
         this.state = EtcdState.builder(etcd).group(s.group()).runnerId(s.id())
                 .statePrefix(Wiring.statePrefix(config)).statusPrefix(s.statusPrefix())
                 .fence(election).build();
-        this.metrics = new RunnerMetrics(s.group(), config.watches().stream().map(RunnerConfig.Watch::name).toList());
+        this.metrics = new RunnerMetrics(s.group(), config.watches().stream().map(WatchConfig::name).toList());
         this.runLog = RunLog.builder().dir(Path.of(s.logDir())).maxAge(s.logRetention().maxAge())
                 .maxFiles(s.logRetention().maxFiles()).build();
         try {
@@ -185,7 +185,7 @@ public final class Runner implements AutoCloseable {
     }
 
     private void begin() {
-        RunnerConfig.Settings s = config.runner();
+        RunnerSettings s = config.runner();
         if (s.httpPort() > 0) {
             http = HttpEndpoint.start(s.httpHost(), s.httpPort(), this::health, metrics);
         }
@@ -356,7 +356,7 @@ public final class Runner implements AutoCloseable {
     /** Per watch, the highest mod revision among its keys now (0 when none exists). */
     private Map<String, Long> currentRevisions() {
         Map<String, Long> out = new LinkedHashMap<>();
-        for (RunnerConfig.Watch w : config.watches()) {
+        for (WatchConfig w : config.watches()) {
             long max = 0;
             for (String k : w.fullKeys()) {
                 GetOption opt = k.endsWith("/")
@@ -419,7 +419,7 @@ public final class Runner implements AutoCloseable {
         Term t = term.get();
         boolean watchesAlive = true;
         Map<String, String> watches = new LinkedHashMap<>();
-        for (RunnerConfig.Watch w : config.watches()) {
+        for (WatchConfig w : config.watches()) {
             String st;
             if (!leader || t == null) {
                 st = "standby";

@@ -36,7 +36,7 @@ class ImportConfdTest {
 
         RunnerConfig c = RunnerConfig.load(out.resolve("cicd.yaml"), Map.of());
         assertEquals(List.of("http://127.0.0.1:23790"), c.etcd().endpoints());
-        RunnerConfig.Watch rollout = c.watch("rollout").orElseThrow();
+        WatchConfig rollout = c.watch("rollout").orElseThrow();
         assertEquals("/cicd/rollout", rollout.prefix());
         assertEquals(List.of("/trigger"), rollout.keys());
         assertTrue(rollout.action().isShell());

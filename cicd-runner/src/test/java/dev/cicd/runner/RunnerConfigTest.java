@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cicd.core.WatchSpec.Coalesce;
+import dev.cicd.k8s.OnFailure;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,6 +79,7 @@ class RunnerConfigTest {
         assertFalse(c.etcd().tls().enabled());
         assertEquals("registry.example.com/ns-demo", c.registry());
         assertEquals("demo", c.runner().group());
+        assertEquals(16, c.runner().parallelism());
         assertEquals(8080, c.runner().httpPort());
         assertEquals("127.0.0.1", c.runner().httpHost());
         assertEquals(Duration.ofSeconds(10), c.runner().electionTtl());
@@ -89,20 +92,36 @@ class RunnerConfigTest {
         assertFalse(c.runner().id().isBlank());
         assertEquals(Duration.ofSeconds(30), c.kubernetes().requestTimeout());
 
-        RunnerConfig.Watch rollout = c.watch("rollout").orElseThrow();
+        WatchConfig rollout = c.watch("rollout").orElseThrow();
         assertEquals("/cicd/rollout", rollout.prefix());
         assertEquals(List.of("/cicd/rollout/trigger"), rollout.fullKeys());
         assertTrue(rollout.action().isKubernetes());
         assertEquals("k8s-rollout", rollout.builtinTemplateName().orElseThrow());
         assertTrue(rollout.dedupe());
         assertEquals(Duration.ofMinutes(5), rollout.timeout());
-        assertEquals(RunnerConfig.OnFailure.NONE, rollout.onFailure());
+        assertEquals(OnFailure.NONE, rollout.onFailure());
+        assertEquals("", rollout.target());
+        assertEquals(Coalesce.NONE, rollout.coalesce());
 
-        RunnerConfig.Watch script = c.watch("deploy-script").orElseThrow();
+        WatchConfig script = c.watch("deploy-script").orElseThrow();
         assertTrue(script.action().isShell());
         assertEquals(List.of("bash", "{plan}"), script.action().shell().command());
         assertEquals(Duration.ofMinutes(2), script.effectiveTimeout());
         assertEquals(dir.resolve("script.peb"), script.templateFile().orElseThrow());
+    }
+
+    @Test
+    void parallelismTargetAndCoalesceAreRead() throws IOException {
+        RunnerConfig c = load(BASE.replace("  group: demo\n", "  group: demo\n  parallelism: 4\n").replace(
+                "    template: script.peb\n", """
+                    template: script.peb
+                    target: "{{ data.k8sNamespace }}/{{ data.appName }}-{{ data.svcName }}"
+                    coalesce: Latest
+                """), Map.of());
+        assertEquals(4, c.runner().parallelism());
+        WatchConfig script = c.watch("deploy-script").orElseThrow();
+        assertEquals("{{ data.k8sNamespace }}/{{ data.appName }}-{{ data.svcName }}", script.target());
+        assertEquals(Coalesce.LATEST, script.coalesce());
     }
 
     @Test
@@ -113,7 +132,7 @@ class RunnerConfigTest {
                         command: [bash, "{plan}"]
                         timeout: 2m
                 """, "    action: shell\n    timeout: 45s\n"), Map.of());
-        RunnerConfig.Watch w = c.watch("deploy-script").orElseThrow();
+        WatchConfig w = c.watch("deploy-script").orElseThrow();
         assertEquals(List.of("bash", "-eu", "-o", "pipefail", "{plan}"), w.action().shell().command());
         assertEquals(Duration.ofSeconds(45), w.effectiveTimeout());
     }
@@ -131,12 +150,15 @@ class RunnerConfigTest {
                 Map.entry("CICD_RUNNER_LOG_RETENTION_MAX_FILES", "5"),
                 Map.entry("CICD_RUNNER_ELECTION_TTL", "3s"),
                 Map.entry("CICD_RUNNER_WORK_DIR", "work"),
+                Map.entry("CICD_RUNNER_PARALLELISM", "3"),
                 Map.entry("CICD_KUBERNETES_REQUEST_TIMEOUT", "5s"),
                 Map.entry("CICD_WATCHES_ROLLOUT_ALLOWED_NAMESPACES", "ns-a,ns-b"),
                 Map.entry("CICD_WATCHES_ROLLOUT_ON_FAILURE", "undo"),
                 Map.entry("CICD_WATCHES_ROLLOUT_DEDUPE", "false"),
                 Map.entry("CICD_WATCHES_DEPLOY_SCRIPT_ACTION_SHELL_TIMEOUT", "90s"),
                 Map.entry("CICD_WATCHES_DEPLOY_SCRIPT_ACTION_SHELL_COMMAND", "sh,{plan}"),
+                Map.entry("CICD_WATCHES_DEPLOY_SCRIPT_TARGET", "{{ data.appName }}"),
+                Map.entry("CICD_WATCHES_DEPLOY_SCRIPT_COALESCE", "latest"),
                 Map.entry("OTHER_VARIABLE", "ignored"),
                 Map.entry("CICD_UNRELATED_TOOL_SETTING", "ignored")));
         assertEquals(List.of("http://10.0.0.1:2379", "http://10.0.0.2:2379"), c.etcd().endpoints());
@@ -150,14 +172,17 @@ class RunnerConfigTest {
         assertEquals(5, c.runner().logRetention().maxFiles());
         assertEquals(Duration.ofSeconds(3), c.runner().electionTtl());
         assertEquals(dir.resolve("work").toString(), c.runner().workDir());
+        assertEquals(3, c.runner().parallelism());
         assertEquals(Duration.ofSeconds(5), c.kubernetes().requestTimeout());
-        RunnerConfig.Watch rollout = c.watch("rollout").orElseThrow();
+        WatchConfig rollout = c.watch("rollout").orElseThrow();
         assertEquals(List.of("ns-a", "ns-b"), rollout.allowedNamespaces());
-        assertEquals(RunnerConfig.OnFailure.UNDO, rollout.onFailure());
+        assertEquals(OnFailure.UNDO, rollout.onFailure());
         assertFalse(rollout.dedupe());
-        RunnerConfig.Watch script = c.watch("deploy-script").orElseThrow();
+        WatchConfig script = c.watch("deploy-script").orElseThrow();
         assertEquals(Duration.ofSeconds(90), script.effectiveTimeout());
         assertEquals(List.of("sh", "{plan}"), script.action().shell().command());
+        assertEquals("{{ data.appName }}", script.target());
+        assertEquals(Coalesce.LATEST, script.coalesce());
     }
 
     @Test
@@ -179,7 +204,8 @@ class RunnerConfigTest {
                 "CICD_KUBERNETES_REQUEST_TIMEOUT", "CICD_REGISTRY", "CICD_RUNNER_ID", "CICD_RUNNER_GROUP",
                 "CICD_RUNNER_LOG_DIR", "CICD_RUNNER_WORK_DIR", "CICD_RUNNER_LOG_RETENTION_MAX_AGE", "CICD_RUNNER_LOG_RETENTION_MAX_FILES",
                 "CICD_RUNNER_STATE_PREFIX", "CICD_RUNNER_STATUS_PREFIX", "CICD_RUNNER_HTTP_HOST",
-                "CICD_RUNNER_HTTP_PORT", "CICD_RUNNER_ELECTION_TTL",
+                "CICD_RUNNER_HTTP_PORT", "CICD_RUNNER_ELECTION_TTL", "CICD_RUNNER_PARALLELISM",
+                "CICD_WATCHES_ROLLOUT_TARGET", "CICD_WATCHES_ROLLOUT_COALESCE",
                 "CICD_WATCHES_ROLLOUT_PREFIX", "CICD_WATCHES_ROLLOUT_KEYS", "CICD_WATCHES_ROLLOUT_TEMPLATE",
                 "CICD_WATCHES_ROLLOUT_ACTION", "CICD_WATCHES_ROLLOUT_ACTION_SHELL_COMMAND",
                 "CICD_WATCHES_ROLLOUT_ACTION_SHELL_TIMEOUT", "CICD_WATCHES_ROLLOUT_DEDUPE",
@@ -194,7 +220,7 @@ class RunnerConfigTest {
     void readmeDocumentsEveryKeysEnvironmentVariable() throws IOException {
         // the config reference lives in the root README (the module's README points there)
         String readme = Files.readString(Path.of("..", "README.md"));
-        for (Map.Entry<String, String> e : dev.cicd.runner.internal.config.ConfigLoader.environmentVariableTemplate()) {
+        for (Map.Entry<String, String> e : dev.cicd.runner.internal.config.EnvironmentOverrides.environmentVariableTemplate()) {
             assertTrue(readme.contains("`" + e.getKey() + "`"), e.getKey() + " (" + e.getValue() + ") is in the root README.md");
         }
     }
@@ -228,6 +254,13 @@ class RunnerConfigTest {
                 Arguments.of("  group: demo\n", "  group: demo\n  statePrefix: cicd\n", ":6: runner.statePrefix: must start with '/'"),
                 Arguments.of("  group: demo\n", "  group: demo\n  logRetention: {maxAge: soon}\n", ":6: runner.logRetention.maxAge: 'soon' is not a duration"),
                 Arguments.of("  group: demo\n", "  group: demo\n  logRetention: {maxFiles: 0}\n", ":6: runner.logRetention.maxFiles: must be at least 1"),
+                Arguments.of("  group: demo\n", "  group: demo\n  parallelism: 0\n", ":6: runner.parallelism: must be at least 1, was 0"),
+                Arguments.of("  group: demo\n", "  group: demo\n  parallelism: many\n", ":6: runner.parallelism: 'many' is not a whole number"),
+                Arguments.of("    template: script.peb\n", "    template: script.peb\n    coalesce: lastest\n",
+                        ":18: watches[1].coalesce: must be none or latest, was 'lastest'; did you mean 'latest'?"),
+                Arguments.of("    template: script.peb\n", "    template: script.peb\n    coalesce: [latest]\n", ":18: watches[1].coalesce: expected none or latest"),
+                Arguments.of("    template: script.peb\n", "    template: script.peb\n    target: '{{ data.appName }'\n",
+                        ":18: watches[1].target: '{{ data.appName }' is not a template expression: its {{ and }} do not pair up"),
                 Arguments.of("  endpoints: [http://127.0.0.1:2379]\n", "  endpoints: [localhost]\n", ":2: etcd.endpoints: 'localhost' must be an http:// or https:// URL"),
                 Arguments.of("  endpoints: [http://127.0.0.1:2379]\n", "  endpoints: [http://127.0.0.1:2379]\n  password: x\n", "etcd.user: a password is set but no user"),
                 Arguments.of("  endpoints: [http://127.0.0.1:2379]\n", "  endpoints: [http://127.0.0.1:2379]\n  tls: {cert: a.pem}\n", ":3: etcd.tls.key: cert and key must be set together"),
@@ -297,6 +330,9 @@ class RunnerConfigTest {
         assertTrue(msg.endsWith("runner.httpPort: must be between 0 (off) and 65535, was 99999"), msg);
         msg = error(BASE, Map.of("CICD_WATCHES_ROLLOUT_TIMEOUT", "forever"));
         assertTrue(msg.startsWith("CICD_WATCHES_ROLLOUT_TIMEOUT (environment override of watches[0].timeout"), msg);
+        msg = error(BASE, Map.of("CICD_WATCHES_ROLLOUT_COALESCE", "newest"));
+        assertTrue(msg.startsWith("CICD_WATCHES_ROLLOUT_COALESCE (environment override of watches[0].coalesce in "), msg);
+        assertTrue(msg.endsWith("watches[0].coalesce: must be none or latest, was 'newest'"), msg);
         msg = error(BASE, Map.of("CICD_WATCHES_ROLLOUT_ACTION", "helm"));
         assertTrue(msg.startsWith("CICD_WATCHES_ROLLOUT_ACTION (environment override"), msg);
         assertTrue(msg.contains("must be kubernetes or shell, was 'helm'"), msg);
@@ -316,12 +352,12 @@ class RunnerConfigTest {
     void recipeExampleLoadsWithTheRecipesTwoWatches() {
         Path recipe = Path.of("..", "examples", "recipe.yaml");
         RunnerConfig c = RunnerConfig.load(recipe, Map.of());
-        assertEquals(List.of("rollout", "undo"), c.watches().stream().map(RunnerConfig.Watch::name).toList());
+        assertEquals(List.of("rollout", "undo"), c.watches().stream().map(WatchConfig::name).toList());
         assertEquals(List.of("/cicd/rollout/trigger"), c.watch("rollout").orElseThrow().fullKeys());
         assertEquals(List.of("/cicd/undo/trigger"), c.watch("undo").orElseThrow().fullKeys());
         assertEquals("k8s-rollout", c.watch("rollout").orElseThrow().builtinTemplateName().orElseThrow());
         assertEquals("k8s-undo", c.watch("undo").orElseThrow().builtinTemplateName().orElseThrow());
-        assertEquals(RunnerConfig.OnFailure.UNDO, c.watch("rollout").orElseThrow().onFailure());
+        assertEquals(OnFailure.UNDO, c.watch("rollout").orElseThrow().onFailure());
         assertEquals("registry.cn-hangzhou.aliyuncs.com/ns-demo", c.registry());
     }
 
@@ -332,7 +368,7 @@ class RunnerConfigTest {
         Path file = tmp.resolve("cicd.yaml");
         Files.writeString(file, configMap.path("data").path("cicd.yaml").asText());
         RunnerConfig c = RunnerConfig.load(file, Map.of());
-        assertEquals(List.of("rollout", "undo"), c.watches().stream().map(RunnerConfig.Watch::name).toList());
+        assertEquals(List.of("rollout", "undo"), c.watches().stream().map(WatchConfig::name).toList());
         assertEquals(Boolean.TRUE, c.kubernetes().inCluster());
         assertEquals("/var/lib/cicd/logs", c.runner().logDir());
     }

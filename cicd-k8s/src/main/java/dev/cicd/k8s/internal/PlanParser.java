@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.cicd.core.CicdException;
+import dev.cicd.core.Durations;
 import dev.cicd.k8s.KubernetesPlan;
 import dev.cicd.k8s.OnFailure;
 import dev.cicd.k8s.Step;

@@ -3,6 +3,7 @@ package dev.cicd.k8s.internal;
 import dev.cicd.core.ActionContext;
 import dev.cicd.core.ActionResult;
 import dev.cicd.core.CicdException;
+import dev.cicd.core.Durations;
 import dev.cicd.core.TriggerEvent;
 import dev.cicd.k8s.KubernetesPlan;
 import dev.cicd.k8s.OnFailure;

@@ -1,6 +1,7 @@
 package dev.cicd.k8s.internal;
 
 import dev.cicd.core.CicdException;
+import dev.cicd.core.Durations;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;

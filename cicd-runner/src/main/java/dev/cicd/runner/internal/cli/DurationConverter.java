@@ -1,6 +1,6 @@
 package dev.cicd.runner.internal.cli;
 
-import dev.cicd.runner.internal.config.Durations;
+import dev.cicd.core.Durations;
 import java.time.Duration;
 import picocli.CommandLine;
 

@@ -7,6 +7,7 @@ import dev.cicd.etcd.PublishResult;
 import dev.cicd.etcd.TriggerPublisher;
 import dev.cicd.runner.ConfigException;
 import dev.cicd.runner.RunnerConfig;
+import dev.cicd.runner.WatchConfig;
 import io.etcd.jetcd.Client;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -70,9 +71,9 @@ final class Selftest {
         if (times < 1) {
             throw new IllegalArgumentException("--times must be at least 1, was " + times);
         }
-        RunnerConfig.Watch w = watchName.map(n -> config.watch(n).orElseThrow(() -> new ConfigException(
+        WatchConfig w = watchName.map(n -> config.watch(n).orElseThrow(() -> new ConfigException(
                 "no watch named '" + n + "' in the config; watches: "
-                        + config.watches().stream().map(RunnerConfig.Watch::name).toList())))
+                        + config.watches().stream().map(WatchConfig::name).toList())))
                 .orElse(config.watches().get(0));
         String key = w.keys().isEmpty() ? w.prefix() + "/trigger" : w.fullKeys().get(0);
         String ns = namespace != null ? namespace : w.allowedNamespaces().isEmpty() ? "ns-demo1-dev" : w.allowedNamespaces().get(0);
@@ -144,7 +145,7 @@ final class Selftest {
                 OptionalLong.empty());
     }
 
-    private static String payload(RunnerConfig.Watch w, String ns, String app, String svc, String tag) {
+    private static String payload(WatchConfig w, String ns, String app, String svc, String tag) {
         ObjectNode n = JSON.createObjectNode();
         n.put("action", w.name().contains("undo") ? "undo" : "deploy");
         n.put("k8sNamespace", ns);

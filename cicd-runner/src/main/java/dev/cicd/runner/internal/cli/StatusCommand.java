@@ -4,6 +4,7 @@ import dev.cicd.etcd.EtcdState;
 import dev.cicd.etcd.LeaderElection;
 import dev.cicd.etcd.StatusRecord;
 import dev.cicd.runner.RunnerConfig;
+import dev.cicd.runner.WatchConfig;
 import dev.cicd.runner.internal.wiring.Wiring;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -41,7 +42,7 @@ final class StatusCommand implements Callable<Integer> {
                     .statePrefix(Wiring.statePrefix(c)).statusPrefix(c.runner().statusPrefix()).build();
             out.printf("group %s, leader: %s, etcd %s%n", c.runner().group(), leader.orElse("none"), c.etcd().endpoints());
             out.printf("%-16s %-28s %10s %-44s %6s%n", "WATCH", "KEYS", "CHECKPOINT", "LAST OUTCOME", "LAG");
-            for (RunnerConfig.Watch w : c.watches()) {
+            for (WatchConfig w : c.watches()) {
                 OptionalLong cp = state.checkpoints().load(w.name());
                 Optional<StatusRecord> last = state.latest(w.name());
                 long newest = newestRevision(client, w);
@@ -62,7 +63,7 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     /** The highest mod revision among the watch's keys (0 when none exists). */
-    static long newestRevision(Client client, RunnerConfig.Watch w) throws Exception {
+    static long newestRevision(Client client, WatchConfig w) throws Exception {
         long max = 0;
         for (String k : w.fullKeys()) {
             GetOption opt = GetOption.builder().withKeysOnly(true).isPrefix(k.endsWith("/")).build();

@@ -6,6 +6,7 @@ import dev.cicd.core.Outcome;
 import dev.cicd.etcd.PublishResult;
 import dev.cicd.etcd.StatusRecord;
 import dev.cicd.etcd.TriggerPublisher;
+import dev.cicd.runner.EtcdConfig;
 import dev.cicd.runner.ExitCodes;
 import dev.cicd.runner.RunnerConfig;
 import dev.cicd.runner.internal.wiring.Wiring;
@@ -113,14 +114,14 @@ final class TriggerCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         String json = json();
-        RunnerConfig.Etcd etcd;
+        EtcdConfig etcd;
         String prefix = statusPrefix;
         if (config != null) {
             RunnerConfig c = RunnerConfig.load(config);
             etcd = c.etcd();
             prefix = c.runner().statusPrefix();
         } else {
-            etcd = new RunnerConfig.Etcd(endpoints, user, password, new RunnerConfig.Tls(
+            etcd = new EtcdConfig(endpoints, user, password, new EtcdConfig.Tls(
                     caFile == null ? null : caFile.toAbsolutePath().toString(),
                     certFile == null ? null : certFile.toAbsolutePath().toString(),
                     keyFile == null ? null : keyFile.toAbsolutePath().toString()));

@@ -9,9 +9,11 @@ import dev.cicd.etcd.EtcdClients;
 import dev.cicd.k8s.KubernetesAction;
 import dev.cicd.k8s.KubernetesClients;
 import dev.cicd.k8s.KubernetesTemplates;
-import dev.cicd.k8s.OnFailure;
 import dev.cicd.runner.ConfigException;
+import dev.cicd.runner.EtcdConfig;
+import dev.cicd.runner.KubernetesConfig;
 import dev.cicd.runner.RunnerConfig;
+import dev.cicd.runner.WatchConfig;
 import io.etcd.jetcd.Client;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
@@ -38,7 +40,7 @@ public final class Wiring {
      * @throws ConfigException for a bad TLS file or credentials pair (naming the key)
      * @throws CicdException   {@code SOURCE} naming the endpoints when etcd does not answer
      */
-    public static Client etcd(RunnerConfig.Etcd e, Duration timeout) {
+    public static Client etcd(EtcdConfig e, Duration timeout) {
         EtcdClients.Builder b = builder(e);
         try {
             return b.connect(timeout);
@@ -48,7 +50,7 @@ public final class Wiring {
     }
 
     /** A jetcd client for the config's etcd section, not yet checked. */
-    public static Client etcdUnchecked(RunnerConfig.Etcd e) {
+    public static Client etcdUnchecked(EtcdConfig e) {
         try {
             return builder(e).build();
         } catch (IllegalArgumentException ex) {
@@ -56,7 +58,7 @@ public final class Wiring {
         }
     }
 
-    private static EtcdClients.Builder builder(RunnerConfig.Etcd e) {
+    private static EtcdClients.Builder builder(EtcdConfig e) {
         EtcdClients.Builder b = EtcdClients.builder().endpoints(e.endpointUris());
         if (!e.user().isEmpty()) {
             b.user(e.user()).password(e.password());
@@ -71,7 +73,7 @@ public final class Wiring {
     }
 
     /** A fabric8 client for the config's kubernetes section. */
-    public static KubernetesClient kubernetes(RunnerConfig.Kubernetes k) {
+    public static KubernetesClient kubernetes(KubernetesConfig k) {
         KubernetesClients.Builder b = KubernetesClients.builder().requestTimeout(k.requestTimeout());
         if (!k.kubeconfig().isEmpty()) {
             b.kubeconfig(Path.of(k.kubeconfig()));
@@ -101,12 +103,12 @@ public final class Wiring {
     }
 
     /** The renderer's name of a watch's template. */
-    public static String templateName(RunnerConfig.Watch w) {
+    public static String templateName(WatchConfig w) {
         return "watch/" + w.name() + ".peb";
     }
 
     /** The template source the renderer gets for a watch: the file or the built-in's text. */
-    public static String templateSource(RunnerConfig c, RunnerConfig.Watch w) {
+    public static String templateSource(RunnerConfig c, WatchConfig w) {
         String body;
         if (w.builtinTemplate()) {
             String resource = PebbleRenderer.BUILT_IN_PREFIX + w.builtinTemplateName().orElseThrow() + ".peb";
@@ -133,7 +135,7 @@ public final class Wiring {
     /** A renderer holding every watch's template, with the config's {@code registry} as a variable. */
     public static PebbleRenderer renderer(RunnerConfig c) {
         PebbleRenderer.Builder b = PebbleRenderer.builder().variable(KubernetesTemplates.REGISTRY_VARIABLE, c.registry());
-        for (RunnerConfig.Watch w : c.watches()) {
+        for (WatchConfig w : c.watches()) {
             b.template(templateName(w), templateSource(c, w));
         }
         return b.build();
@@ -148,6 +150,8 @@ public final class Wiring {
                 .action(w.name())
                 .dedupe(w.dedupe())
                 .timeout(w.effectiveTimeout())
+                .target(w.target())
+                .coalesce(w.coalesce())
                 .build()).toList();
     }
 
@@ -157,7 +161,7 @@ public final class Wiring {
      */
     public static Map<String, Action> actions(RunnerConfig c, java.util.function.Supplier<KubernetesClient> kube) {
         Map<String, Action> out = new LinkedHashMap<>();
-        for (RunnerConfig.Watch w : c.watches()) {
+        for (WatchConfig w : c.watches()) {
             if (w.action().isKubernetes()) {
                 out.put(w.name(), new LazyAction(() -> kubernetesAction(kube.get(), w)));
             } else {
@@ -193,19 +197,19 @@ public final class Wiring {
     }
 
     /** The kubernetes action of a watch, with its allow-lists and onFailure. */
-    public static KubernetesAction kubernetesAction(KubernetesClient kube, RunnerConfig.Watch w) {
+    public static KubernetesAction kubernetesAction(KubernetesClient kube, WatchConfig w) {
         return KubernetesAction.builder(kube)
                 .allowedNamespaces(new LinkedHashSet<>(w.allowedNamespaces()))
                 .allowedDeployments(new LinkedHashSet<>(w.allowedDeployments()))
                 .allowedRegistries(new LinkedHashSet<>(w.allowedRegistries()))
-                .onFailure(OnFailure.parse(w.onFailure().name()))
+                .onFailure(w.onFailure())
                 .defaultWaitTimeout(w.effectiveTimeout())
                 .build();
     }
 
     /** The longest action timeout of any watch. */
     public static Duration longestTimeout(RunnerConfig c) {
-        return c.watches().stream().map(RunnerConfig.Watch::effectiveTimeout).max(Duration::compareTo).orElse(Duration.ofMinutes(5));
+        return c.watches().stream().map(WatchConfig::effectiveTimeout).max(Duration::compareTo).orElse(Duration.ofMinutes(5));
     }
 
     /** The state prefix of the config's group: {@code <statePrefix>/<group>}. */

@@ -34,7 +34,8 @@ class WiringTest {
                      action: kubernetes, allowedNamespaces: [ns-demo1-dev], timeout: 90s}
                   - {name: undo, prefix: /cicd/undo, keys: [/trigger], template: "builtin:k8s-undo",
                      action: kubernetes, allowedNamespaces: [ns-demo1-dev]}
-                  - {name: script, prefix: /cicd/script, keys: [/trigger], template: script.peb, action: shell, dedupe: false}
+                  - {name: script, prefix: /cicd/script, keys: [/trigger], template: script.peb, action: shell, dedupe: false,
+                     target: "{{ data.k8sNamespace }}/{{ data.appName }}", coalesce: latest}
                 """);
         return RunnerConfig.load(f, Map.of());
     }
@@ -75,5 +76,9 @@ class WiringTest {
         assertEquals(List.of("/cicd/rollout/trigger"), rollout.fullKeys());
         assertEquals(false, specs.get(2).dedupe());
         assertEquals("watch/script.peb", specs.get(2).template());
+        assertEquals(java.util.Optional.empty(), rollout.target());
+        assertEquals(WatchSpec.Coalesce.NONE, rollout.coalesce());
+        assertEquals(java.util.Optional.of("{{ data.k8sNamespace }}/{{ data.appName }}"), specs.get(2).target());
+        assertEquals(WatchSpec.Coalesce.LATEST, specs.get(2).coalesce());
     }
 }
