@@ -4,10 +4,8 @@ import dev.cicd.core.Action;
 import dev.cicd.core.CicdException;
 import dev.cicd.core.Pipeline;
 import dev.cicd.core.RunLog;
-import dev.cicd.core.TriggerSource;
 import dev.cicd.core.WatchSpec;
 import dev.cicd.etcd.EtcdState;
-import dev.cicd.etcd.EtcdStateStore;
 import dev.cicd.etcd.EtcdTriggerSource;
 import dev.cicd.etcd.LeaderElection;
 import dev.cicd.etcd.LeadershipListener;
@@ -20,7 +18,6 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.GetOption;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,8 +39,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The whole loop for one config: etcd client, leader election of the runner group, and, while this
  * runner leads, a {@link Pipeline} from an {@link EtcdTriggerSource} through the renderer and the
- * watches' actions to the run log, the status records (one fenced etcd transaction per outcome) and
- * the metrics; plus the HTTP endpoint when {@code runner.httpPort} is set.
+ * watches' actions (per-target lanes, {@code runner.parallelism} at once) to the run log, the etcd state
+ * (fenced transactions, one per batch of outcomes) and the metrics; plus the HTTP endpoint when {@code runner.httpPort} is set.
  *
  * <pre>
  *   try (Runner r = Runner.start(RunnerConfig.load(Path.of("cicd.yaml")))) {
@@ -65,7 +62,8 @@ public final class Runner implements AutoCloseable {
     private final RunnerMetrics metrics;
     private final RunLog runLog;
     private final Path workDir;
-    private final AtomicReference<Term> term = new AtomicReference<>();
+    /** The pipeline of the current leadership term, while this runner leads. */
+    private final AtomicReference<Pipeline> term = new AtomicReference<>();
     private final AtomicReference<String> failure = new AtomicReference<>();
     private final AtomicLong etcdCheckedAt = new AtomicLong();
     private volatile boolean etcdReachable = true;
@@ -73,10 +71,6 @@ public final class Runner implements AutoCloseable {
     private AutoCloseable leadership;
     private HttpEndpoint http;
     private volatile boolean closed;
-
-    /** One leadership term: the pipeline and what its source returned. */
-    private record Term(Pipeline pipeline, AtomicReference<AutoCloseable> subscription) {
-    }
 
     private Runner(RunnerConfig config, Client etcd, java.util.concurrent.CompletableFuture<KubernetesClient> kube) {
         this.config = config;
@@ -211,9 +205,8 @@ public final class Runner implements AutoCloseable {
 
     private AutoCloseable startTerm() {
         Pipeline pipeline = null;
-        AtomicReference<AutoCloseable> subscription = new AtomicReference<>();
         try {
-            pipeline = buildPipeline(subscription);
+            pipeline = buildPipeline();
             pipeline.start();
         } catch (RuntimeException e) {
             failure.set("the pipeline did not start: " + e.getMessage());
@@ -237,7 +230,7 @@ public final class Runner implements AutoCloseable {
             return () -> { };
         }
         failure.set(null);
-        Term t = new Term(pipeline, subscription);
+        Pipeline t = pipeline;
         term.set(t);
         Thread watcher = new Thread(() -> reportWatching(t), "cicd-watching");
         watcher.setDaemon(true);
@@ -250,33 +243,21 @@ public final class Runner implements AutoCloseable {
         };
     }
 
-    /** The pipeline of one leadership term; {@code subscription} receives what the etcd source returns. */
-    private Pipeline buildPipeline(AtomicReference<AutoCloseable> subscription) {
+    /** The pipeline of one leadership term. */
+    private Pipeline buildPipeline() {
         List<WatchSpec> specs = Wiring.watchSpecs(config);
-        EtcdStateStore store = state.store();
         List<String> ignored = new ArrayList<>(EtcdTriggerSource.DEFAULT_IGNORED_PREFIXES);
-        ignored.add(Wiring.statePrefix(config) + "/");
-        ignored.add(config.runner().statusPrefix() + "/");
-        TriggerSource etcdSource = EtcdTriggerSource.builder(etcd)
-                .ignorePrefixes(ignored.stream().map(p -> p.substring(0, p.length() - 1)).distinct().toList())
-                .build();
-        TriggerSource capturing = (watches, checkpoints, listener) -> {
-            AutoCloseable sub = etcdSource.start(watches, checkpoints, listener);
-            subscription.set(sub);
-            return sub;
-        };
+        ignored.add(Wiring.statePrefix(config));
+        ignored.add(config.runner().statusPrefix());
         Pipeline.Builder pb = Pipeline.builder()
-                .source(metrics.timed(capturing))
+                .source(EtcdTriggerSource.builder(etcd).ignorePrefixes(ignored.stream().distinct().toList()).build())
                 .watches(specs)
                 .renderer(Wiring.renderer(config))
-                .deduplicator(store)
-                .checkpoints(store)
-                .committer(store)
+                .state(state.store())
                 .runLog(runLog)
                 .sink(metrics)
-                .sink(state.noticeSink())
                 .workDir(workDir)
-                .parallelism(Math.min(specs.size(), Pipeline.DEFAULT_MAX_PARALLELISM))
+                .parallelism(config.runner().parallelism())
                 .closeTimeout(Wiring.longestTimeout(config).plusSeconds(5));
         for (Map.Entry<String, Action> a : Wiring.actions(config, this::kubernetes).entrySet()) {
             pb.action(a.getKey(), election.guard(a.getValue()));
@@ -284,7 +265,7 @@ public final class Runner implements AutoCloseable {
         return pb.build();
     }
 
-    private void reportWatching(Term t) {
+    private void reportWatching(Pipeline t) {
         if (awaitWatching(t, Duration.ofMinutes(5))) {
             long sinceStart = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
             LOG.info("watching {} watch(es) as leader of group {} ({} ms after JVM start): {}",
@@ -293,16 +274,15 @@ public final class Runner implements AutoCloseable {
         }
     }
 
-    private static boolean awaitWatching(Term t, Duration timeout) {
+    private static boolean awaitWatching(Pipeline t, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (t.subscription().get() == null) {
+        while (t.subscription().isEmpty()) {
             if (System.nanoTime() > deadline) {
                 return false;
             }
             sleep(10);
         }
-        AutoCloseable sub = t.subscription().get();
-        if (sub instanceof EtcdTriggerSource.Subscription s) {
+        if (t.subscription().get() instanceof EtcdTriggerSource.Subscription s) {
             return s.awaitWatching(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         }
         return true;
@@ -312,7 +292,7 @@ public final class Runner implements AutoCloseable {
     public boolean awaitWatching(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            Term t = term.get();
+            Pipeline t = term.get();
             if (t != null) {
                 return awaitWatching(t, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             }
@@ -333,17 +313,17 @@ public final class Runner implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         Map<String, Long> targets = currentRevisions();
         while (true) {
-            Term t = term.get();
+            Pipeline t = term.get();
             if (t != null) {
                 boolean all = true;
                 for (Map.Entry<String, Long> e : targets.entrySet()) {
-                    Pipeline.WatchStats st = t.pipeline().stats(e.getKey());
+                    Pipeline.WatchStats st = t.stats(e.getKey());
                     if (st.lastRevision() < e.getValue() && !st.halted()) {
                         all = false;
                     }
                 }
                 if (all) {
-                    return t.pipeline().awaitIdle(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+                    return t.awaitIdle(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
                 }
             }
             if (System.nanoTime() > deadline || closed) {
@@ -392,14 +372,14 @@ public final class Runner implements AutoCloseable {
 
     /** Counters per watch of the current leadership term (empty when not leading). */
     public Map<String, Pipeline.WatchStats> stats() {
-        Term t = term.get();
-        return t == null ? Map.of() : t.pipeline().stats();
+        Pipeline t = term.get();
+        return t == null ? Map.of() : t.stats();
     }
 
     /** Waits until the current term's pipeline has nothing in flight. */
     public boolean awaitIdle(Duration timeout) {
-        Term t = term.get();
-        return t == null || t.pipeline().awaitIdle(timeout);
+        Pipeline t = term.get();
+        return t == null || t.awaitIdle(timeout);
     }
 
     /** The config this runner runs. */
@@ -416,7 +396,7 @@ public final class Runner implements AutoCloseable {
         d.put("leader", leader);
         d.put("runner", config.runner().id());
         d.put("group", config.runner().group());
-        Term t = term.get();
+        Pipeline t = term.get();
         boolean watchesAlive = true;
         Map<String, String> watches = new LinkedHashMap<>();
         for (WatchConfig w : config.watches()) {
@@ -424,7 +404,7 @@ public final class Runner implements AutoCloseable {
             if (!leader || t == null) {
                 st = "standby";
             } else {
-                Pipeline.WatchStats s = t.pipeline().stats(w.name());
+                Pipeline.WatchStats s = t.stats(w.name());
                 st = s.halted() ? "halted" : "watching (revision " + s.lastRevision() + ")";
                 watchesAlive &= !s.halted();
             }
@@ -436,7 +416,7 @@ public final class Runner implements AutoCloseable {
             d.put("failure", f);
         }
         boolean alive = reachable && watchesAlive && f == null && !closed;
-        boolean ready = alive && started && (!leader || t != null && t.subscription().get() instanceof EtcdTriggerSource.Subscription s
+        boolean ready = alive && started && (!leader || t != null && t.subscription().orElse(null) instanceof EtcdTriggerSource.Subscription s
                 && s.awaitWatching(Duration.ZERO));
         return new Health(alive, ready, d);
     }

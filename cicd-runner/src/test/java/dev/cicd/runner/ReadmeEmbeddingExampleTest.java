@@ -53,7 +53,7 @@ class ReadmeEmbeddingExampleTest {
                 .renderer(PebbleRenderer.builder().variable("registry", "registry.example.com/ns-demo").build())
                 .action("kubernetes", KubernetesAction.builder(kubernetesClient)
                         .allowedNamespaces(Set.of("ns-demo1-dev")).onFailure(OnFailure.UNDO).build())
-                .committer(state.store()).deduplicator(state.store()).checkpoints(state.store())
+                .state(state.store())
                 .build()) {
             pipeline.start();
             // ... CI side, anywhere:

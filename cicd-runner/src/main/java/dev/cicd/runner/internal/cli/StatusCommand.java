@@ -43,7 +43,7 @@ final class StatusCommand implements Callable<Integer> {
             out.printf("group %s, leader: %s, etcd %s%n", c.runner().group(), leader.orElse("none"), c.etcd().endpoints());
             out.printf("%-16s %-28s %10s %-44s %6s%n", "WATCH", "KEYS", "CHECKPOINT", "LAST OUTCOME", "LAG");
             for (WatchConfig w : c.watches()) {
-                OptionalLong cp = state.checkpoints().load(w.name());
+                OptionalLong cp = state.store().load(w.name()).checkpoint();
                 Optional<StatusRecord> last = state.latest(w.name());
                 long newest = newestRevision(client, w);
                 long lag = cp.isPresent() ? Math.max(0, newest - cp.getAsLong()) : newest > 0 ? newest : 0;

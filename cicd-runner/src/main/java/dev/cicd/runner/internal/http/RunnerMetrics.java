@@ -4,8 +4,6 @@ import dev.cicd.core.Outcome;
 import dev.cicd.core.OutcomeSink;
 import dev.cicd.core.SourceNotice;
 import dev.cicd.core.TriggerEvent;
-import dev.cicd.core.TriggerListener;
-import dev.cicd.core.TriggerSource;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -31,7 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code cicd_leader{group}} - 1 while this runner leads its group</li>
  *   <li>{@code cicd_watch_revision{watch}} - the last revision with an outcome</li>
  * </ul>
- * It is an {@link OutcomeSink}, and {@link #timed} wraps a {@link TriggerSource} to see arrivals.
+ * It is an {@link OutcomeSink}: the pipeline tells it of each arrival and each recorded outcome.
  */
 public final class RunnerMetrics implements OutcomeSink {
 
@@ -75,21 +73,11 @@ public final class RunnerMetrics implements OutcomeSink {
         return leader.get() == 1;
     }
 
-    /** A source that records each event's arrival time and counts it before passing it on. */
-    public TriggerSource timed(TriggerSource source) {
-        return (watches, checkpoints, listener) -> source.start(watches, checkpoints, new TriggerListener() {
-            @Override
-            public void onEvent(TriggerEvent event) {
-                arrivals.put(event.watch() + "@" + event.modRevision(), System.nanoTime());
-                received(event.watch()).increment();
-                listener.onEvent(event);
-            }
-
-            @Override
-            public void onNotice(SourceNotice notice) {
-                listener.onNotice(notice);
-            }
-        });
+    /** Records the event's arrival time and counts it (told by the pipeline as each event arrives). */
+    @Override
+    public void onReceived(TriggerEvent event) {
+        arrivals.put(event.watch() + "@" + event.modRevision(), System.nanoTime());
+        received(event.watch()).increment();
     }
 
     @Override
