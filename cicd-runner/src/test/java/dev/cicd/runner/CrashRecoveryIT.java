@@ -104,6 +104,90 @@ class CrashRecoveryIT {
         }
     }
 
+    @Test
+    void sigkillMidBurstOverTwentyTargetsLosesNothingAndRerunsOnlyWhatWasInFlight() throws Exception {
+        int values = 400;
+        int targets = 20;
+        Path dir = ItSupport.workDir("crash-lanes-it-");
+        Path started = dir.resolve("started.txt");
+        Files.writeString(dir.resolve("lanes.peb"), "echo {{ data.app | sh }} {{ data.n }} >> " + started
+                + "\nsleep 0.05\n");
+        try (EtcdFixture etcd = EtcdFixture.builder().backend(EtcdBackend.LOCAL).build()) {
+            Path config = dir.resolve("cicd.yaml");
+            Files.writeString(config, """
+                    etcd:
+                      endpoints: [%s]
+                    runner:
+                      group: lanes
+                      logDir: logs
+                      workDir: work
+                      electionTtl: 2s
+                    watches:
+                      - name: burst
+                        prefix: /cicd/burst
+                        keys: [/trigger]
+                        template: lanes.peb
+                        target: "{{ data.app }}"
+                        action: shell
+                        timeout: 30s
+                    """.formatted(etcd.endpoints().get(0)));
+            KV kv = etcd.client().getKVClient();
+            Map<Long, String> valueAt = new HashMap<>();
+            long inFlight;
+            try (JarProcess first = JarProcess.start(dir.resolve("first.log"), Map.of(), "run", "-c", config.toString())) {
+                first.awaitLog("watching 1 watch(es)", Duration.ofSeconds(60));
+                for (int i = 1; i <= values; i++) {
+                    String app = "app" + (i % targets);
+                    long rev = kv.put(bytes("/cicd/burst/trigger"), bytes("{\"app\":\"" + app + "\",\"n\":" + i + "}"))
+                            .get(10, TimeUnit.SECONDS).getHeader().getRevision();
+                    valueAt.put(rev, app + " " + i);
+                }
+                awaitStatusCount(kv, 100, Duration.ofSeconds(60));
+                first.kill();
+            }
+            Map<Long, KeyValue> recordedAtKill = statusRecords(kv);
+            Thread.sleep(500); // scripts the dead JVM left running finish their line
+            List<String> startedBeforeRestart = Files.readAllLines(started);
+            inFlight = startedBeforeRestart.stream().distinct().filter(line -> valueAt.entrySet().stream()
+                    .noneMatch(e -> e.getValue().equals(line) && recordedAtKill.containsKey(e.getKey()))).count();
+            assertTrue(recordedAtKill.size() < values, "the kill came mid-burst: " + recordedAtKill.size());
+
+            try (JarProcess second = JarProcess.start(dir.resolve("second.log"), Map.of(), "run", "-c", config.toString())) {
+                second.awaitLog("watching 1 watch(es)", Duration.ofSeconds(60));
+                awaitStatusCount(kv, values, Duration.ofSeconds(120));
+                second.terminate(Duration.ofSeconds(60));
+            }
+            Map<Long, KeyValue> records = statusRecords(kv);
+            assertEquals(values, records.size(), "one status record per put: nothing lost");
+            for (Map.Entry<Long, KeyValue> e : records.entrySet()) {
+                assertEquals(1, e.getValue().getVersion(), "revision " + e.getKey() + " was recorded once");
+                assertTrue(e.getValue().getValue().toString(StandardCharsets.UTF_8).contains("\"outcome\":\"applied\""));
+            }
+            List<String> lines = Files.readAllLines(started);
+            Map<String, Long> runs = lines.stream().collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
+            assertEquals(values, runs.size(), "every value ran");
+            long repeated = runs.values().stream().filter(n -> n > 1).count();
+            assertTrue(repeated <= inFlight, repeated + " values ran twice, " + inFlight + " were in flight at the kill");
+            assertTrue(inFlight <= 16, "no more than runner.parallelism in flight: " + inFlight);
+            Map<String, List<Integer>> perTarget = new HashMap<>();
+            for (String line : lines) {
+                String[] f = line.split(" ");
+                List<Integer> seq = perTarget.computeIfAbsent(f[0], k -> new ArrayList<>());
+                int n = Integer.parseInt(f[1]);
+                if (seq.isEmpty() || seq.get(seq.size() - 1) != n) {
+                    seq.add(n);
+                }
+            }
+            for (Map.Entry<String, List<Integer>> e : perTarget.entrySet()) {
+                List<Integer> sorted = new ArrayList<>(e.getValue());
+                sorted.sort(null);
+                assertEquals(sorted, e.getValue(), "target " + e.getKey() + " ran its values in order");
+            }
+            System.out.printf("crash test, %d targets: %d recorded before the kill, %d in flight, %d values ran twice%n",
+                    targets, recordedAtKill.size(), inFlight, repeated);
+        }
+    }
+
     static Map<Long, KeyValue> statusRecords(KV kv) throws Exception {
         var resp = kv.get(bytes("/cicd/.status/burst/"), GetOption.builder().isPrefix(true).build()).get(10, TimeUnit.SECONDS);
         Map<Long, KeyValue> out = new HashMap<>();
