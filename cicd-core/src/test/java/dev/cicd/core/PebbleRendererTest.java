@@ -377,6 +377,49 @@ class PebbleRendererTest {
         assertEquals("no data", render("{% if data is defined %}data{% else %}no data{% endif %}", "plain text"));
     }
 
+    // ---- plain values: data is parsed only when read ----
+
+    @Test
+    void aPlainValueRendersWithATemplateThatReadsItThroughGetv() {
+        assertEquals("cfg=cfgA raw=cfgA", render("cfg={{ getv('/trigger') }} raw={{ value }}", "cfgA"));
+    }
+
+    @Test
+    void aPlainValueReadThroughDataIsABadPayloadNamingTheKeyAndRevision() {
+        CicdException e = renderFails("{{ getv('/trigger') }}\n{{ data.mode }}", "cfgA");
+        assertEquals(CicdException.Code.BAD_PAYLOAD, e.code());
+        assertContains(e.getMessage(), "value of /cicd/rollout/trigger at revision 7 is not valid JSON",
+                "Unrecognized token 'cfgA'", "template 't.peb' line 2", "uses 'data'");
+    }
+
+    @Test
+    void aPlainValueReadThroughDataInAnIfConditionIsABadPayload() {
+        CicdException e = renderFails("ok\n{% if data.mode == 'x' %}x{% endif %}", "cfgA");
+        assertEquals(CicdException.Code.BAD_PAYLOAD, e.code());
+        assertContains(e.getMessage(), "/cicd/rollout/trigger", "revision 7", "not valid JSON", "line 2");
+    }
+
+    @Test
+    void dataIsDefinedGuardsAPlainValueUnderStrictVariables() {
+        String template = "{% if data is defined and data.mode == 'x' %}json{% else %}plain {{ value }}{% endif %}";
+        assertEquals("plain cfgA", render(template, "cfgA"));
+        assertEquals("json", render(template, "{\"mode\":\"x\"}"));
+    }
+
+    @Test
+    void anUndefinedVariableBesideAPlainValueIsStillATemplateError() {
+        CicdException e = renderFails("{{ value }} {{ dta }}", "cfgA");
+        assertEquals(CicdException.Code.TEMPLATE, e.code());
+        assertContains(e.getMessage(), "dta", "line 1");
+    }
+
+    @Test
+    void aJsonValueRendersThroughDataAndGetvAsBefore() {
+        assertEquals("v1 demo1 true", render("{{ data.imageTag }} {{ json(getv('/trigger')).appName }} {{ data is defined }}",
+                PAYLOAD));
+        assertEquals("null", render("{{ data is null ? 'null' : 'set' }}", "null"));
+    }
+
     @Test
     void anEmptyValueUsedThroughDataIsABadPayload() {
         PebbleRenderer r = PebbleRenderer.builder().template("t.peb", "{{ data.x }}").build();
