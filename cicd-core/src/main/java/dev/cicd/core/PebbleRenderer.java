@@ -6,6 +6,7 @@ import dev.cicd.core.internal.render.KeyView;
 import dev.cicd.core.internal.render.RenderContext;
 import dev.cicd.core.internal.render.RenderFailures;
 import dev.cicd.core.internal.render.RenderScope;
+import dev.cicd.core.internal.render.TargetExpressions;
 import io.pebbletemplates.pebble.PebbleEngine;
 import io.pebbletemplates.pebble.loader.ClasspathLoader;
 import io.pebbletemplates.pebble.loader.DelegatingLoader;
@@ -55,6 +56,14 @@ import java.util.concurrent.ConcurrentMap;
  *       config</li>
  * </ul>
  *
+ * <h2>Targets</h2>
+ * A watch's {@link WatchSpec#target() target} expression ({@code {{ data.k8sNamespace }}/{{ data.appName }}})
+ * is rendered with the same context and functions as its template (compiled once per distinct expression)
+ * and, stripped, becomes the plan's target; without one the target is the event's key. An expression that
+ * reads a field the value lacks, or renders an empty target, one longer than
+ * {@value TargetExpressions#MAX_LENGTH} characters or one spanning lines, is
+ * {@link CicdException.Code#BAD_PAYLOAD}.
+ *
  * <h2>Functions (confd's)</h2>
  * {@code getv(key[, default])}, {@code exists(key)}, {@code gets(pattern)} (list of maps with {@code key}
  * and {@code value}), {@code getvs(pattern)}, {@code ls(dir)}, {@code lsdir(dir)} read the watch's keys,
@@ -90,6 +99,7 @@ public final class PebbleRenderer implements Renderer {
     private final ClassLoader classLoader;
     private final ConcurrentMap<String, PebbleTemplate> compiled = new ConcurrentHashMap<>();
     private final Map<String, Object> variables;
+    private final TargetExpressions targets;
 
     private PebbleRenderer(Builder b) {
         this.inlineNames = Collections.unmodifiableSet(new TreeSet<>(b.inline.keySet()));
@@ -120,6 +130,7 @@ public final class PebbleRenderer implements Renderer {
                 .defaultLocale(Locale.ROOT)
                 .cacheActive(true)
                 .build();
+        this.targets = new TargetExpressions(engine);
     }
 
     public static Builder builder() {
@@ -152,7 +163,8 @@ public final class PebbleRenderer implements Renderer {
         } catch (RuntimeException e) {
             throw RenderFailures.template(e, name, event, context);
         }
-        return Plan.of(event, out.toString());
+        String rendered = out.toString();
+        return new Plan(event, rendered, Plan.sha256(rendered), targets.render(watch, event, context));
     }
 
     private PebbleTemplate compiled(String name, TriggerEvent event) {

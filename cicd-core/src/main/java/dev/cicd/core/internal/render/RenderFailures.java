@@ -50,8 +50,8 @@ public final class RenderFailures {
         }
         AttributeNotFoundException missing = cause(e, AttributeNotFoundException.class);
         if (missing != null && !(missing instanceof RootAttributeNotFoundException)) {
-            return new CicdException(CicdException.Code.BAD_PAYLOAD, what + ": attribute '" + missing.getAttributeName()
-                    + "' is missing: " + missing.getPebbleMessage() + where(event), e);
+            return new CicdException(CicdException.Code.BAD_PAYLOAD, what + " reads attribute '"
+                    + ShellText.oneLine(missing.getAttributeName()) + "', which does not exist" + where(event), e);
         }
         String message = e instanceof PebbleException pe ? pe.getPebbleMessage() : e.toString();
         return new CicdException(CicdException.Code.TEMPLATE, what + ": " + message + where(event), e);
