@@ -3,12 +3,11 @@ package dev.cicd.core;
 import dev.cicd.core.internal.render.ConfdExtension;
 import dev.cicd.core.internal.render.ContainsAsFunction;
 import dev.cicd.core.internal.render.KeyView;
-import dev.cicd.core.internal.render.PlainJson;
+import dev.cicd.core.internal.render.RenderContext;
+import dev.cicd.core.internal.render.RenderFailures;
 import dev.cicd.core.internal.render.RenderScope;
-import dev.cicd.core.internal.render.TemplateFunctionException;
+import dev.cicd.core.internal.render.TargetExpressions;
 import io.pebbletemplates.pebble.PebbleEngine;
-import io.pebbletemplates.pebble.error.PebbleException;
-import io.pebbletemplates.pebble.error.RootAttributeNotFoundException;
 import io.pebbletemplates.pebble.loader.ClasspathLoader;
 import io.pebbletemplates.pebble.loader.DelegatingLoader;
 import io.pebbletemplates.pebble.loader.FileLoader;
@@ -22,7 +21,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -48,13 +46,23 @@ import java.util.concurrent.ConcurrentMap;
  * <ul>
  *   <li>{@code key} - the full key; {@code value} - the value as text; {@code revision} - its mod revision</li>
  *   <li>{@code data} - the value parsed as JSON into plain maps, lists, strings, numbers and booleans
- *       ({@code data.imageTag}); absent when the value is not JSON, and a template that uses it then
- *       fails with {@link CicdException.Code#BAD_PAYLOAD} naming the key, revision and parse error</li>
+ *       ({@code data.imageTag}), parsed only when the template reads it: a plain value ({@code cfgA}) renders
+ *       with a template that reads it through {@code value} or {@code getv}; a template that reads
+ *       {@code data} of a value that is not JSON fails with {@link CicdException.Code#BAD_PAYLOAD} naming the
+ *       key, revision and parse error ({@code data is defined} is {@code false} for such a value)</li>
  *   <li>{@code event} - {@code watch, key, type, revision, createRevision, version}</li>
  *   <li>{@code watch} - {@code name, prefix, keys, template, action}</li>
  *   <li>the renderer's own variables ({@link Builder#variable}), e.g. {@code registry} from the runner's
  *       config</li>
  * </ul>
+ *
+ * <h2>Targets</h2>
+ * A watch's {@link WatchSpec#target() target} expression ({@code {{ data.k8sNamespace }}/{{ data.appName }}})
+ * is rendered with the same context and functions as its template (compiled once per distinct expression)
+ * and, stripped, becomes the plan's target; without one the target is the event's key. An expression that
+ * reads a field the value lacks, or renders an empty target, one longer than
+ * {@value TargetExpressions#MAX_LENGTH} characters or one spanning lines, is
+ * {@link CicdException.Code#BAD_PAYLOAD}.
  *
  * <h2>Functions (confd's)</h2>
  * {@code getv(key[, default])}, {@code exists(key)}, {@code gets(pattern)} (list of maps with {@code key}
@@ -91,6 +99,7 @@ public final class PebbleRenderer implements Renderer {
     private final ClassLoader classLoader;
     private final ConcurrentMap<String, PebbleTemplate> compiled = new ConcurrentHashMap<>();
     private final Map<String, Object> variables;
+    private final TargetExpressions targets;
 
     private PebbleRenderer(Builder b) {
         this.inlineNames = Collections.unmodifiableSet(new TreeSet<>(b.inline.keySet()));
@@ -121,6 +130,7 @@ public final class PebbleRenderer implements Renderer {
                 .defaultLocale(Locale.ROOT)
                 .cacheActive(true)
                 .build();
+        this.targets = new TargetExpressions(engine);
     }
 
     public static Builder builder() {
@@ -136,20 +146,13 @@ public final class PebbleRenderer implements Renderer {
         PebbleTemplate template = compiled(name, event);
 
         String text = event.text();
-        Map<String, Object> context = new HashMap<>(16 + variables.size());
-        context.putAll(variables);
+        RenderContext context = new RenderContext(variables, text);
         context.put("key", event.key());
         context.put("value", text);
         context.put("revision", event.modRevision());
         context.put("event", eventMap(event));
         context.put("watch", watchMap(watch));
         context.put(ConfdExtension.SCOPE_VARIABLE, new RenderScope(new KeyView(view, watch.prefix())));
-        String payloadProblem = null;
-        try {
-            context.put("data", PlainJson.parse(text));
-        } catch (PlainJson.InvalidJsonException e) {
-            payloadProblem = e.getMessage();
-        }
 
         StringWriter out = new StringWriter(Math.max(256, text.length() * 4));
         try {
@@ -158,9 +161,10 @@ public final class PebbleRenderer implements Renderer {
             throw new CicdException(CicdException.Code.INTERNAL,
                     "writing the output of template '" + name + "' failed" + where(event) + ": " + e, e);
         } catch (RuntimeException e) {
-            throw translate(e, name, event, payloadProblem);
+            throw RenderFailures.template(e, name, event, context);
         }
-        return Plan.of(event, out.toString());
+        String rendered = out.toString();
+        return new Plan(event, rendered, Plan.sha256(rendered), targets.render(watch, event, context));
     }
 
     private PebbleTemplate compiled(String name, TriggerEvent event) {
@@ -176,7 +180,7 @@ public final class PebbleRenderer implements Renderer {
         try {
             t = engine.getTemplate(name);
         } catch (RuntimeException e) {
-            throw translate(e, name, event, null);
+            throw RenderFailures.template(e, name, event, null);
         }
         PebbleTemplate raced = compiled.putIfAbsent(name, t);
         return raced != null ? raced : t;
@@ -215,34 +219,8 @@ public final class PebbleRenderer implements Renderer {
         return String.join(", ", places);
     }
 
-    private static CicdException translate(RuntimeException e, String name, TriggerEvent event, String payloadProblem) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof TemplateFunctionException tfe) {
-                return new CicdException(tfe.code(), at(tfe, name) + tfe.getPebbleMessage() + where(event), e);
-            }
-        }
-        if (e instanceof RootAttributeNotFoundException missing && payloadProblem != null
-                && "data".equals(missing.getAttributeName())) {
-            String payload = event.value().length == 0
-                    ? "value of " + event.key() + " at revision " + event.modRevision() + " is empty, expected JSON"
-                    : "value of " + event.key() + " at revision " + event.modRevision() + " is not valid JSON: "
-                            + payloadProblem;
-            return new CicdException(CicdException.Code.BAD_PAYLOAD,
-                    payload + "; " + at(missing, name) + "the template uses 'data'" + where(event), e);
-        }
-        if (e instanceof PebbleException pe) {
-            return new CicdException(CicdException.Code.TEMPLATE, at(pe, name) + pe.getPebbleMessage() + where(event), e);
-        }
-        return new CicdException(CicdException.Code.TEMPLATE, "template '" + name + "': " + e + where(event), e);
-    }
-
-    private static String at(PebbleException e, String name) {
-        String file = e.getFileName() == null ? name : e.getFileName();
-        return "template '" + file + "'" + (e.getLineNumber() == null ? "" : " line " + e.getLineNumber()) + ": ";
-    }
-
     private static String where(TriggerEvent event) {
-        return " (watch " + event.watch() + ", key " + event.key() + ", revision " + event.modRevision() + ")";
+        return RenderFailures.where(event);
     }
 
     private static Map<String, Object> eventMap(TriggerEvent e) {

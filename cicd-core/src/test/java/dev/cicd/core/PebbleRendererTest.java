@@ -377,6 +377,147 @@ class PebbleRendererTest {
         assertEquals("no data", render("{% if data is defined %}data{% else %}no data{% endif %}", "plain text"));
     }
 
+    // ---- plain values: data is parsed only when read ----
+
+    @Test
+    void aPlainValueRendersWithATemplateThatReadsItThroughGetv() {
+        assertEquals("cfg=cfgA raw=cfgA", render("cfg={{ getv('/trigger') }} raw={{ value }}", "cfgA"));
+    }
+
+    @Test
+    void aPlainValueReadThroughDataIsABadPayloadNamingTheKeyAndRevision() {
+        CicdException e = renderFails("{{ getv('/trigger') }}\n{{ data.mode }}", "cfgA");
+        assertEquals(CicdException.Code.BAD_PAYLOAD, e.code());
+        assertContains(e.getMessage(), "value of /cicd/rollout/trigger at revision 7 is not valid JSON",
+                "Unrecognized token 'cfgA'", "template 't.peb' line 2", "uses 'data'");
+    }
+
+    @Test
+    void aPlainValueReadThroughDataInAnIfConditionIsABadPayload() {
+        CicdException e = renderFails("ok\n{% if data.mode == 'x' %}x{% endif %}", "cfgA");
+        assertEquals(CicdException.Code.BAD_PAYLOAD, e.code());
+        assertContains(e.getMessage(), "/cicd/rollout/trigger", "revision 7", "not valid JSON", "line 2");
+    }
+
+    @Test
+    void dataIsDefinedGuardsAPlainValueUnderStrictVariables() {
+        String template = "{% if data is defined and data.mode == 'x' %}json{% else %}plain {{ value }}{% endif %}";
+        assertEquals("plain cfgA", render(template, "cfgA"));
+        assertEquals("json", render(template, "{\"mode\":\"x\"}"));
+    }
+
+    @Test
+    void anUndefinedVariableBesideAPlainValueIsStillATemplateError() {
+        CicdException e = renderFails("{{ value }} {{ dta }}", "cfgA");
+        assertEquals(CicdException.Code.TEMPLATE, e.code());
+        assertContains(e.getMessage(), "dta", "line 1");
+    }
+
+    @Test
+    void aJsonValueRendersThroughDataAndGetvAsBefore() {
+        assertEquals("v1 demo1 true", render("{{ data.imageTag }} {{ json(getv('/trigger')).appName }} {{ data is defined }}",
+                PAYLOAD));
+        assertEquals("null", render("{{ data is null ? 'null' : 'set' }}", "null"));
+    }
+
+    // ---- targets ----
+
+    private static final String TARGET = "{{ data.k8sNamespace }}/{{ data.appName }}-{{ data.svcName }}";
+
+    private static WatchSpec targeted(String target) {
+        return WatchSpec.builder("rollout").prefix("/cicd/rollout").key("/trigger").template("t.peb").target(target).build();
+    }
+
+    private static Plan renderTargeted(String target, String value) {
+        PebbleRenderer r = PebbleRenderer.builder().template("t.peb", "{{ value }}").variable("cluster", "c1").build();
+        return r.render(targeted(target), event(value, 7), keys("/trigger", value));
+    }
+
+    private static CicdException targetFails(String target, String value) {
+        return assertThrows(CicdException.class, () -> renderTargeted(target, value));
+    }
+
+    @Test
+    void withoutATargetExpressionTheTargetIsTheEventKey() {
+        Plan plan = PebbleRenderer.builder().template("t.peb", "x").build().render(watch("t.peb"), event(PAYLOAD, 7), keys());
+        assertEquals(List.of("/cicd/rollout/trigger"), plan.targets());
+    }
+
+    @Test
+    void theTargetExpressionIsRenderedWithTheTemplateContextAndStripped() {
+        assertEquals(List.of("ns-demo1-dev/demo1-gateway"), renderTargeted("  " + TARGET + " \n", PAYLOAD).targets());
+        assertEquals(List.of("c1/rollout/demo1/7/4"), renderTargeted(
+                "{{ cluster }}/{{ watch.name }}/{{ json(getv('/trigger')).appName }}/{{ revision }}/{{ add(2, 2) }}", PAYLOAD)
+                .targets());
+        Plan plan = renderTargeted(TARGET, PAYLOAD);
+        assertEquals(PAYLOAD, plan.text());
+        assertEquals(Plan.sha256(PAYLOAD), plan.fingerprint());
+    }
+
+    @Test
+    void eachWatchGetsItsOwnTargetExpression() {
+        PebbleRenderer r = PebbleRenderer.builder().template("t.peb", "x").build();
+        for (int i = 0; i < 3; i++) {
+            assertEquals(List.of("ns-demo1-dev"), r.render(targeted("{{ data.k8sNamespace }}"), event(PAYLOAD, 7), keys()).targets());
+            assertEquals(List.of("demo1"), r.render(targeted("{{ data.appName }}"), event(PAYLOAD, 7), keys()).targets());
+        }
+    }
+
+    @Test
+    void aTargetExpressionCanNameAPlainValue() {
+        assertEquals(List.of("cfg/cfgA"), renderTargeted("cfg/{{ value }}", "cfgA").targets());
+    }
+
+    @Test
+    void aTargetExpressionReadingDataOfAPlainValueIsABadPayloadNamingTheKey() {
+        CicdException e = targetFails(TARGET, "cfgA");
+        assertEquals(CicdException.Code.BAD_PAYLOAD, e.code());
+        assertContains(e.getMessage(), "value of /cicd/rollout/trigger at revision 7 is not valid JSON",
+                "target expression of watch rollout uses 'data'");
+    }
+
+    @Test
+    void aTargetExpressionReadingAMissingFieldIsABadPayloadNamingTheField() {
+        CicdException e = targetFails(TARGET, "{\"k8sNamespace\":\"ns\",\"appName\":\"demo1\"}");
+        assertEquals(CicdException.Code.BAD_PAYLOAD, e.code());
+        assertContains(e.getMessage(), "target expression of watch rollout", "'svcName'", "/cicd/rollout/trigger",
+                "revision 7");
+    }
+
+    @Test
+    void anEmptyTargetIsABadPayload() {
+        CicdException e = targetFails("{{ data.appName }}  ", "{\"appName\":\" \"}");
+        assertEquals(CicdException.Code.BAD_PAYLOAD, e.code());
+        assertContains(e.getMessage(), "target expression of watch rollout rendered ''", "empty", "revision 7");
+    }
+
+    @Test
+    void aTargetLongerThan512CharactersIsABadPayloadQuotedShort() {
+        String ok = "a".repeat(512);
+        assertEquals(List.of(ok), renderTargeted("{{ data.t }}", "{\"t\":\"" + ok + "\"}").targets());
+        CicdException e = targetFails("{{ data.t }}", "{\"t\":\"" + ok + "b\"}");
+        assertEquals(CicdException.Code.BAD_PAYLOAD, e.code());
+        assertContains(e.getMessage(), "target expression of watch rollout rendered 'aaaa", "...'", "512", "(513)");
+        assertTrue(e.getMessage().length() < 400, e.getMessage());
+    }
+
+    @Test
+    void aTargetSpanningLinesIsABadPayload() {
+        CicdException e = targetFails("{{ data.t }}", "{\"t\":\"ns/app\\nrm -rf\"}");
+        assertEquals(CicdException.Code.BAD_PAYLOAD, e.code());
+        assertContains(e.getMessage(), "rendered 'ns/app\\nrm -rf'", "more than one line");
+    }
+
+    @Test
+    void aTargetExpressionThatDoesNotCompileOrNamesAnUndefinedVariableIsATemplateError() {
+        CicdException syntax = targetFails("{{ data.appName ", PAYLOAD);
+        assertEquals(CicdException.Code.TEMPLATE, syntax.code());
+        assertContains(syntax.getMessage(), "target expression of watch rollout", "does not compile");
+        CicdException undefined = targetFails("{{ dta.appName }}", PAYLOAD);
+        assertEquals(CicdException.Code.TEMPLATE, undefined.code());
+        assertContains(undefined.getMessage(), "target expression of watch rollout", "dta");
+    }
+
     @Test
     void anEmptyValueUsedThroughDataIsABadPayload() {
         PebbleRenderer r = PebbleRenderer.builder().template("t.peb", "{{ data.x }}").build();
