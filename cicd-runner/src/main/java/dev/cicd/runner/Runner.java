@@ -12,13 +12,12 @@ import dev.cicd.etcd.LeadershipListener;
 import dev.cicd.runner.internal.http.Health;
 import dev.cicd.runner.internal.http.HttpEndpoint;
 import dev.cicd.runner.internal.http.RunnerMetrics;
+import dev.cicd.runner.internal.wiring.EtcdProbe;
+import dev.cicd.runner.internal.wiring.KubernetesClientFuture;
 import dev.cicd.runner.internal.wiring.Wiring;
-import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.options.GetOption;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,8 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -56,7 +53,7 @@ public final class Runner implements AutoCloseable {
 
     private final RunnerConfig config;
     private final Client etcd;
-    private final java.util.concurrent.CompletableFuture<KubernetesClient> kube;
+    private final KubernetesClientFuture kube;
     private final LeaderElection election;
     private final EtcdState state;
     private final RunnerMetrics metrics;
@@ -65,17 +62,17 @@ public final class Runner implements AutoCloseable {
     /** The pipeline of the current leadership term, while this runner leads. */
     private final AtomicReference<Pipeline> term = new AtomicReference<>();
     private final AtomicReference<String> failure = new AtomicReference<>();
-    private final AtomicLong etcdCheckedAt = new AtomicLong();
-    private volatile boolean etcdReachable = true;
+    private final EtcdProbe probe;
     private volatile boolean started;
     private AutoCloseable leadership;
     private HttpEndpoint http;
     private volatile boolean closed;
 
-    private Runner(RunnerConfig config, Client etcd, java.util.concurrent.CompletableFuture<KubernetesClient> kube) {
+    private Runner(RunnerConfig config, Client etcd, KubernetesClientFuture kube) {
         this.config = config;
         this.etcd = etcd;
         this.kube = kube;
+        this.probe = new EtcdProbe(etcd, config);
         RunnerSettings s = config.runner();
         this.election = LeaderElection.builder(etcd).group(s.group()).candidateId(s.id()).ttl(s.electionTtl()).build();
         this.state = EtcdState.builder(etcd).group(s.group()).runnerId(s.id())
@@ -106,27 +103,12 @@ public final class Runner implements AutoCloseable {
      */
     public static Runner start(RunnerConfig config) {
         Objects.requireNonNull(config, "config");
-        // the Kubernetes client is built on its own thread while etcd connects and the watches start:
-        // watching does not need it, the first kubernetes action waits for it
-        java.util.concurrent.CompletableFuture<KubernetesClient> kube = new java.util.concurrent.CompletableFuture<>();
-        if (Wiring.needsKubernetes(config)) {
-            Thread t = new Thread(() -> {
-                try {
-                    kube.complete(Wiring.kubernetes(config.kubernetes()));
-                } catch (RuntimeException | Error e) {
-                    kube.completeExceptionally(e);
-                }
-            }, "cicd-kubernetes-client");
-            t.setDaemon(true);
-            t.start();
-        } else {
-            kube.complete(null);
-        }
+        KubernetesClientFuture kube = KubernetesClientFuture.start(config);
         Client etcd;
         try {
             etcd = Wiring.etcd(config.etcd(), CONNECT_TIMEOUT);
         } catch (RuntimeException e) {
-            closeQuietly(kube);
+            kube.close();
             throw e;
         }
         Runner r = null;
@@ -138,19 +120,11 @@ public final class Runner implements AutoCloseable {
             if (r != null) {
                 r.close();
             } else {
-                closeQuietly(kube);
+                kube.close();
                 etcd.close();
             }
             throw e;
         }
-    }
-
-    private static void closeQuietly(java.util.concurrent.CompletableFuture<KubernetesClient> kube) {
-        kube.thenAccept(k -> {
-            if (k != null) {
-                k.close();
-            }
-        });
     }
 
     /**
@@ -158,24 +132,11 @@ public final class Runner implements AutoCloseable {
      * building it threw, so a bad {@code kubernetes} section fails the start too.
      */
     public void awaitClients(Duration timeout) {
-        try {
-            kube.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new CicdException(CicdException.Code.CONFIG, "kubernetes: " + c, c);
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new CicdException(CicdException.Code.CONFIG, "kubernetes: the client was not built within " + timeout);
-        } catch (InterruptedException e) {
-            throw CicdException.interrupted("building the Kubernetes client", e);
-        }
+        kube.await(timeout);
     }
 
     private KubernetesClient kubernetes() {
-        awaitClients(Duration.ofMinutes(2));
-        return kube.join();
+        return kube.await(Duration.ofMinutes(2));
     }
 
     private void begin() {
@@ -311,7 +272,7 @@ public final class Runner implements AutoCloseable {
      */
     public boolean awaitCaughtUp(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        Map<String, Long> targets = currentRevisions();
+        Map<String, Long> targets = probe.currentRevisions();
         while (true) {
             Pipeline t = term.get();
             if (t != null) {
@@ -331,33 +292,6 @@ public final class Runner implements AutoCloseable {
             }
             sleep(20);
         }
-    }
-
-    /** Per watch, the highest mod revision among its keys now (0 when none exists). */
-    private Map<String, Long> currentRevisions() {
-        Map<String, Long> out = new LinkedHashMap<>();
-        for (WatchConfig w : config.watches()) {
-            long max = 0;
-            for (String k : w.fullKeys()) {
-                GetOption opt = k.endsWith("/")
-                        ? GetOption.builder().isPrefix(true).withKeysOnly(true).build()
-                        : GetOption.builder().withKeysOnly(true).build();
-                try {
-                    var resp = etcd.getKVClient().get(ByteSequence.from(k, StandardCharsets.UTF_8), opt)
-                            .get(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-                    for (var kv : resp.getKvs()) {
-                        max = Math.max(max, kv.getModRevision());
-                    }
-                } catch (InterruptedException e) {
-                    throw CicdException.interrupted("reading " + k, e);
-                } catch (Exception e) {
-                    throw new CicdException(CicdException.Code.SOURCE, "reading " + k + " from etcd "
-                            + config.etcd().endpoints() + " failed: " + e.getMessage(), e);
-                }
-            }
-            out.put(w.name(), max);
-        }
-        return out;
     }
 
     /** Whether this runner leads its group now. */
@@ -390,7 +324,7 @@ public final class Runner implements AutoCloseable {
     /** Health for {@code /healthz} and {@code /readyz}. */
     Health health() {
         Map<String, Object> d = new LinkedHashMap<>();
-        boolean reachable = checkEtcd();
+        boolean reachable = probe.reachable();
         d.put("etcd", reachable ? "reachable" : "unreachable: " + config.etcd().endpoints());
         boolean leader = election.isLeader();
         d.put("leader", leader);
@@ -421,26 +355,6 @@ public final class Runner implements AutoCloseable {
         return new Health(alive, ready, d);
     }
 
-    private boolean checkEtcd() {
-        long now = System.nanoTime();
-        long last = etcdCheckedAt.get();
-        if (last != 0 && now - last < TimeUnit.SECONDS.toNanos(1)) {
-            return etcdReachable;
-        }
-        etcdCheckedAt.set(now);
-        try {
-            etcd.getKVClient().get(ByteSequence.from(config.runner().statusPrefix(), StandardCharsets.UTF_8),
-                    GetOption.builder().withCountOnly(true).build()).get(2, TimeUnit.SECONDS);
-            etcdReachable = true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            etcdReachable = false;
-        } catch (Exception e) {
-            etcdReachable = false;
-        }
-        return etcdReachable;
-    }
-
     /**
      * Stops gracefully: the pipeline finishes or times out its in-flight actions and writes their
      * checkpoints, the leadership is resigned, clients are closed. Idempotent.
@@ -462,7 +376,7 @@ public final class Runner implements AutoCloseable {
             }
         }
         election.close();
-        closeQuietly(kube);
+        kube.close();
         etcd.close();
         deleteQuietly(workDir);
         LOG.info("runner {} stopped", config.runner().id());
