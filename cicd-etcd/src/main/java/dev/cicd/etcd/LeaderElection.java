@@ -124,14 +124,27 @@ public final class LeaderElection implements AutoCloseable {
      */
     public Action guard(Action action) {
         Objects.requireNonNull(action, "action");
-        return (plan, context) -> {
-            if (!isLeader()) {
-                LOG.warn("runner {} is not the leader of group {}: not running the action for {}", candidateId, group,
-                        plan.event());
-                return ActionResult.failed("runner " + candidateId + " is not the leader of group " + group
-                        + "; the action was not run", "");
+        return new Action() {
+            @Override
+            public ActionResult execute(dev.cicd.core.Plan plan, dev.cicd.core.ActionContext context) {
+                if (!isLeader()) {
+                    LOG.warn("runner {} is not the leader of group {}: not running the action for {}", candidateId,
+                            group, plan.event());
+                    return ActionResult.failed("runner " + candidateId + " is not the leader of group " + group
+                            + "; the action was not run", "");
+                }
+                return action.execute(plan, context);
             }
-            return action.execute(plan, context);
+
+            @Override
+            public java.util.Set<String> targets(dev.cicd.core.Plan plan) {
+                return action.targets(plan);
+            }
+
+            @Override
+            public boolean comparesLiveState() {
+                return action.comparesLiveState();
+            }
         };
     }
 

@@ -92,6 +92,32 @@ class LeaderElectionTest {
     }
 
     @Test
+    void theGuardKeepsTheActionsTargetsAndItsLiveStateComparison() throws Exception {
+        dev.cicd.core.Action k8sLike = new dev.cicd.core.Action() {
+            @Override
+            public dev.cicd.core.ActionResult execute(Plan plan, dev.cicd.core.ActionContext context) {
+                return dev.cicd.core.ActionResult.applied("");
+            }
+
+            @Override
+            public java.util.Set<String> targets(Plan plan) {
+                return java.util.Set.of("ns/app");
+            }
+
+            @Override
+            public boolean comparesLiveState() {
+                return true;
+            }
+        };
+        try (Client c = etcd.newClient(); LeaderElection e = election(c, uniquePrefix("guard"), "g")) {
+            dev.cicd.core.Action guarded = e.guard(k8sLike);
+            Plan plan = Plan.of(TriggerEvent.put("w", "/k", "v", 1), "x");
+            assertEquals(java.util.Set.of("ns/app"), guarded.targets(plan), "a wrapper that drops targets serialises every app");
+            assertTrue(guarded.comparesLiveState(), "a wrapper that drops it skips a needed deploy as in-sync");
+        }
+    }
+
+    @Test
     void exactlyOneOfTwoCandidatesLeadsAndResigningHandsOverAtOnce() throws Exception {
         String base = uniquePrefix("elect");
         try (Client c1 = etcd.newClient(); Client c2 = etcd.newClient();

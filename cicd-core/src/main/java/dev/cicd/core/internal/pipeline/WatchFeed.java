@@ -213,22 +213,34 @@ final class WatchFeed implements Runnable {
             if (plan == null) {
                 throw new IllegalStateException("renderer returned no plan");
             }
-            List<String> targets = new ArrayList<>(action.targets(plan));
-            if (targets.isEmpty()) {
-                targets.addAll(plan.targets());
-            } else {
-                Collections.sort(targets);
-            }
-            return new Job(this, e, Optional.of(plan), targets, requestId, received, null);
         } catch (CicdException ce) {
-            boolean bad = ce.code() == CicdException.Code.BAD_PAYLOAD;
-            String reason = bad ? EventProcessor.message(ce)
-                    : "rendering failed (" + ce.code() + "): " + EventProcessor.message(ce);
-            return decided(e, bad ? Outcome.Kind.REJECTED : Outcome.Kind.FAILED, reason, requestId, received);
+            return failed(e, ce, "rendering failed", requestId, received);
         } catch (RuntimeException | StackOverflowError ex) {
             return decided(e, Outcome.Kind.FAILED, "rendering failed: " + ex.getClass().getName() + ": "
                     + EventProcessor.message(ex), requestId, received);
         }
+        List<String> targets;
+        try {
+            targets = new ArrayList<>(action.targets(plan));
+        } catch (CicdException ce) {
+            return failed(e, ce, "reading the plan's targets failed", requestId, received);
+        } catch (RuntimeException ex) {
+            return decided(e, Outcome.Kind.FAILED, "reading the plan's targets failed: " + ex.getClass().getName()
+                    + ": " + EventProcessor.message(ex), requestId, received);
+        }
+        if (targets.isEmpty()) {
+            targets.addAll(plan.targets());
+        } else {
+            Collections.sort(targets);
+        }
+        return new Job(this, e, Optional.of(plan), targets, requestId, received, null);
+    }
+
+    /** Bad input ({@code BAD_PAYLOAD}) is rejected with its message; anything else failed. */
+    private Job failed(TriggerEvent e, CicdException ce, String what, Optional<String> requestId, Instant received) {
+        boolean bad = ce.code() == CicdException.Code.BAD_PAYLOAD;
+        String reason = bad ? EventProcessor.message(ce) : what + " (" + ce.code() + "): " + EventProcessor.message(ce);
+        return decided(e, bad ? Outcome.Kind.REJECTED : Outcome.Kind.FAILED, reason, requestId, received);
     }
 
     private Job decided(TriggerEvent e, Outcome.Kind kind, String reason, Optional<String> requestId, Instant received) {

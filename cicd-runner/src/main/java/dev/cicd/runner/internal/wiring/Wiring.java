@@ -171,7 +171,10 @@ public final class Wiring {
         return out;
     }
 
-    /** An action built on first use (then kept). */
+    /**
+     * An action built on first use (then kept). It compares with the live state (it is only used for
+     * kubernetes actions); asking for a plan's targets builds it too.
+     */
     static final class LazyAction implements Action {
         private final java.util.function.Supplier<Action> factory;
         private volatile Action action;
@@ -180,8 +183,7 @@ public final class Wiring {
             this.factory = factory;
         }
 
-        @Override
-        public dev.cicd.core.ActionResult execute(dev.cicd.core.Plan plan, dev.cicd.core.ActionContext context) {
+        private Action action() {
             Action a = action;
             if (a == null) {
                 synchronized (this) {
@@ -192,7 +194,22 @@ public final class Wiring {
                     }
                 }
             }
-            return a.execute(plan, context);
+            return a;
+        }
+
+        @Override
+        public dev.cicd.core.ActionResult execute(dev.cicd.core.Plan plan, dev.cicd.core.ActionContext context) {
+            return action().execute(plan, context);
+        }
+
+        @Override
+        public java.util.Set<String> targets(dev.cicd.core.Plan plan) {
+            return action().targets(plan);
+        }
+
+        @Override
+        public boolean comparesLiveState() {
+            return true;
         }
     }
 
