@@ -9,7 +9,7 @@ record InMemoryChange(String key, byte[] value, EventType type, long modRevision
 
     /** Whether watch {@code w} is told about this change: its key matches and DELETEs are included if one. */
     boolean wantedBy(WatchSpec w) {
-        return w.matches(key) && (type == EventType.PUT || w.includeDeletes());
+        return w.matches(key);
     }
 
     TriggerEvent toEvent(String watch) {

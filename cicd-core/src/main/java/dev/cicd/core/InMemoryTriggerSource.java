@@ -23,7 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * before {@link #compact compacted} history; a {@link SourceNotice.Kind#RESET} notice when the checkpoint
  * is ahead of the store); without one the current value of each matching key is delivered once, then
  * live changes. Each started delivery has its own thread that calls the listener in revision order;
- * DELETEs are delivered only to watches that {@link WatchSpec#includeDeletes() include them}.
+ * DELETEs are delivered too: the pipeline keeps its key map with them (a delete is a trigger only for
+ * watches that {@link WatchSpec#includeDeletes() include them}).
  *
  * <p>Thread-safe: puts may come from many threads. History is kept until {@link #compact}.
  */

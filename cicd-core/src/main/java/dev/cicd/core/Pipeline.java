@@ -177,7 +177,8 @@ public final class Pipeline implements AutoCloseable {
      * @param dropped      events with no outcome: replays, already-recorded revisions, ignored DELETEs,
      *                     events left when the pipeline closed, events of a halted watch
      * @param outcomes     outcomes recorded, by kind (every kind present)
-     * @param lastRevision the watch's checkpoint: every revision up to it has its outcome recorded
+     * @param lastRevision every revision of the watch up to it has its outcome recorded or needed none
+     *                     (an ignored delete, a replay): the checkpoint as this pipeline sees it
      * @param halted       whether the watch stopped after a failed write to the state store
      */
     public record WatchStats(String watch, long received, long dropped, Map<Outcome.Kind, Long> outcomes,

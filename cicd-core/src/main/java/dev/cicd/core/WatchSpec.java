@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
  * @param action         name of the action that carries the plan out
  * @param dedupe         whether an already-applied plan is skipped as in-sync
  * @param timeout        how long the action may run
- * @param includeDeletes whether DELETE events are delivered (ignored with a logged reason by default)
+ * @param includeDeletes whether a DELETE is a trigger (by default it only leaves the key map: {@code getv}
+ *                       and {@code exists} see it, nothing runs)
  * @param target         a template expression naming what an event changes (e.g.
  *                       {@code {{ data.k8sNamespace }}/{{ data.appName }}}), rendered per event; empty
  *                       means the event's key. Events of one target run one at a time, in order

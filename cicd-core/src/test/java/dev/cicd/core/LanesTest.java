@@ -178,22 +178,27 @@ class LanesTest {
     @Test
     void coalesceLatestRunsOnlyTheNewestQueuedValueAndSupersedesTheRest() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch sentinel = new CountDownLatch(1);
         List<String> ran = new CopyOnWriteArrayList<>();
         Pipeline p = started(targeted((plan, ctx) -> {
             if (payloadOf(plan).equals("v1")) {
                 await(release);
             }
+            if (payloadOf(plan).equals("sentinel")) {
+                sentinel.countDown();
+                return ActionResult.applied("");
+            }
             ran.add(payloadOf(plan));
             return ActionResult.applied("");
         }), 4, new InMemoryStateStore(), WatchSpec.Coalesce.LATEST);
         source.put("/w/k", "app:v1");
-        waitUntil(() -> p.stats("w").received() == 1);
         long r2 = source.put("/w/k", "app:v2");
         long r3 = source.put("/w/k", "app:v3");
         long r4 = source.put("/w/k", "app:v4");
-        assertTrue(source.awaitDelivered(WAIT));
-        waitUntil(() -> p.stats("w").received() == 4);
+        source.put("/w/k", "other:sentinel"); // rendered after v4: once it ran, v4 is queued behind v1
+        assertTrue(sentinel.await(60, TimeUnit.SECONDS));
         release.countDown();
+        assertTrue(source.awaitDelivered(WAIT));
         assertTrue(p.awaitIdle(WAIT));
         assertEquals(List.of("v1", "v4"), ran);
         List<Outcome> superseded = recorder.outcomes().stream().filter(o -> o.kind() == Outcome.Kind.SUPERSEDED).toList();
@@ -201,7 +206,7 @@ class LanesTest {
         for (Outcome o : superseded) {
             assertTrue(o.reason().contains("superseded by revision " + r4), "names the value that ran: " + o.reason());
         }
-        assertEquals(4, recorder.outcomes().size(), "one outcome per value");
+        assertEquals(5, recorder.outcomes().size(), "one outcome per value");
         assertEquals(source.revision(), p.stats("w").lastRevision());
     }
 
@@ -294,6 +299,17 @@ class LanesTest {
         assertEquals(List.of("other:v7"), ran.stream().filter(t -> t.startsWith("other:")).toList());
         assertEquals(1, p.stats("w").count(Outcome.Kind.IN_SYNC));
         assertFalse(p.stats("w").halted());
+    }
+
+    @Test
+    void theWatchsPositionPassesADeleteThatTriggeredNothing() throws Exception {
+        Pipeline p = started(targeted((plan, ctx) -> ActionResult.applied("")), 4);
+        source.put("/w/k", "app:v1");
+        long deleted = source.delete("/w/k");
+        assertTrue(source.awaitDelivered(WAIT));
+        assertTrue(p.awaitIdle(WAIT));
+        assertEquals(deleted, p.stats("w").lastRevision(), "what `once` waits for: nothing left to do");
+        assertEquals(1, p.stats("w").completed());
     }
 
     private static void await(CountDownLatch latch) {

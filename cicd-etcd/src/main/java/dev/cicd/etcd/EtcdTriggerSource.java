@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
  *       revision + 1.</li>
  *   <li>Events at or below the last delivered revision are dropped (jetcd can replay one after a
  *       reconnect).</li>
- *   <li>DELETEs are delivered only when {@link WatchSpec#includeDeletes()}; otherwise they are skipped
- *       with a debug log naming the reason.</li>
+ *   <li>DELETEs are delivered too (an empty value): the pipeline removes the key from the watch's key
+ *       map, and runs nothing unless the watch {@link WatchSpec#includeDeletes() includes deletes}.</li>
  *   <li>Compaction past the last delivered revision: a {@link dev.cicd.core.SourceNotice.Kind#GAP} notice
  *       whose {@code lostRevisions} counts the revisions in (last delivered, compact revision] of which
  *       no change survives in the store (see the module README), then the values current at the compact

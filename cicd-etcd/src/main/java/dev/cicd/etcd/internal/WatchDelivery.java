@@ -71,7 +71,10 @@ final class WatchDelivery {
         }
     }
 
-    /** Delivers one watched change when the watch wants its key: a PUT, or a DELETE if the watch includes them. */
+    /**
+     * Delivers one watched change when the watch wants its key: a PUT or a DELETE (the pipeline keeps its
+     * key map with deletes; they trigger only watches that include them).
+     */
     void deliverChange(WatchEvent event) {
         KeyValue kv = event.getKeyValue();
         long rev = kv.getModRevision();
@@ -81,14 +84,7 @@ final class WatchDelivery {
         }
         switch (event.getEventType()) {
             case PUT -> deliver(toEvent(kv, EventType.PUT));
-            case DELETE -> {
-                if (spec.includeDeletes()) {
-                    deliver(new TriggerEvent(spec.name(), key, new byte[0], EventType.DELETE, rev, 0, 0));
-                } else {
-                    LOG.debug("watch {}: ignoring DELETE of {} at revision {}: the watch does not include deletes",
-                            spec.name(), key, rev);
-                }
-            }
+            case DELETE -> deliver(new TriggerEvent(spec.name(), key, new byte[0], EventType.DELETE, rev, 0, 0));
             default -> LOG.debug("watch {}: ignoring event of unknown type for {} at revision {}",
                     spec.name(), key, rev);
         }
