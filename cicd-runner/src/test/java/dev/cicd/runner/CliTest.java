@@ -44,7 +44,7 @@ class CliTest {
         assertEquals(0, r.exitCode(), r.toString());
         assertTrue(r.out().contains("--wait"), r.out());
         String flat = r.out().replaceAll("\\s+", " ");
-        assertTrue(flat.contains("exit 0 applied or in sync, 2 rejected, 3 failed, 4 timed out"), r.out());
+        assertTrue(flat.contains("exit 0 applied or in sync, 2 rejected, 3 failed, 4 timed out, 6 superseded"), r.out());
         assertTrue(flat.contains("Exit codes: 0 applied or in sync"), r.out());
     }
 

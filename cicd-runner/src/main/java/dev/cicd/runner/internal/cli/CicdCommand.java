@@ -30,7 +30,8 @@ import picocli.CommandLine.Spec;
             "1:some run failed (once, selftest: a count is off)",
             "2:bad usage, bad config, unreachable etcd, or the trigger was rejected",
             "3:the action failed",
-            "4:timed out waiting for the outcome"
+            "4:timed out waiting for the outcome",
+            "6:superseded: coalescing ran a newer value of the same target instead"
         },
         footer = {"", "Environment: CICD_CONFIG is the default of -c; CICD_<SECTION>_<KEY> overrides a config key "
                 + "(e.g. CICD_ETCD_ENDPOINTS, CICD_WATCHES_ROLLOUT_ALLOWED_NAMESPACES)."})

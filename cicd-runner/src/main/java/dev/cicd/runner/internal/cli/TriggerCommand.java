@@ -25,13 +25,14 @@ import picocli.CommandLine.Spec;
 
 @Command(mixinStandardHelpOptions = true, name = "trigger", sortOptions = false,
         description = {"Put a trigger into etcd (what CI does) and, with --wait, wait for the outcome of exactly "
-                + "this put: exit 0 applied or in sync, 2 rejected, 3 failed, 4 timed out."},
+                + "this put: exit 0 applied or in sync, 2 rejected, 3 failed, 4 timed out, 6 superseded."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:applied or in sync (or put, without --wait)",
             "2:rejected (bad input, nothing was done), bad usage, unreachable etcd",
             "3:failed (the action or the rollout failed)",
-            "4:timed out: no outcome within --timeout"
+            "4:timed out: no outcome within --timeout",
+            "6:superseded: coalescing ran a newer value of the same target instead (the reason names it)"
         })
 final class TriggerCommand implements Callable<Integer> {
 
