@@ -54,7 +54,7 @@ final class HistoryCommand implements Callable<Integer> {
                 out.println();
             }
             out.flush();
-            if (r.kind() != Outcome.Kind.APPLIED) {
+            if (r.kind() == Outcome.Kind.REJECTED || r.kind() == Outcome.Kind.FAILED) { // reading history is in sync
                 spec.commandLine().getErr().println("cicd: " + r.reason());
                 return r.kind() == Outcome.Kind.REJECTED ? ExitCodes.USAGE : ExitCodes.FAILED;
             }
