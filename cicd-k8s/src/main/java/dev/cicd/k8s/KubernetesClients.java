@@ -22,6 +22,8 @@ public final class KubernetesClients {
 
     /** Where Kubernetes mounts a pod's service-account token, CA certificate and namespace. */
     public static final Path SERVICE_ACCOUNT_DIR = Path.of("/var/run/secrets/kubernetes.io/serviceaccount");
+    /** Default of {@link Builder#maxConcurrentRequests}: 64 (fabric8's own is 5 per host). */
+    public static final int DEFAULT_MAX_CONCURRENT_REQUESTS = 64;
 
     private KubernetesClients() {
     }
@@ -45,6 +47,7 @@ public final class KubernetesClients {
         private Duration requestTimeout = Duration.ofSeconds(30);
         private Duration connectionTimeout = Duration.ofSeconds(10);
         private int retries = 3;
+        private int maxConcurrentRequests = DEFAULT_MAX_CONCURRENT_REQUESTS;
 
         private Builder() {
         }
@@ -122,6 +125,19 @@ public final class KubernetesClients {
             return this;
         }
 
+        /**
+         * How many requests may be in flight to the API server at once; default 64. fabric8's own default
+         * is 5 per host, which queues the reads of parallel rollout waits behind each other (measured: 50
+         * apps at parallelism 16 took several seconds longer).
+         */
+        public Builder maxConcurrentRequests(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxConcurrentRequests must be >= 1, was " + max);
+            }
+            this.maxConcurrentRequests = max;
+            return this;
+        }
+
         /** Retries of a failed request (fabric8 backs off exponentially); default 3, 0 for none. */
         public Builder retries(int retries) {
             if (retries < 0) {
@@ -147,6 +163,8 @@ public final class KubernetesClients {
             config.setRequestTimeout((int) Math.min(Integer.MAX_VALUE, requestTimeout.toMillis()));
             config.setConnectionTimeout((int) Math.min(Integer.MAX_VALUE, connectionTimeout.toMillis()));
             config.setRequestRetryBackoffLimit(retries);
+            config.setMaxConcurrentRequests(maxConcurrentRequests);
+            config.setMaxConcurrentRequestsPerHost(maxConcurrentRequests);
             if (trustCerts) {
                 config.setTrustCerts(true);
             }

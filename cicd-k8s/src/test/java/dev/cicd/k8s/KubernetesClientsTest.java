@@ -54,6 +54,17 @@ class KubernetesClientsTest {
     }
 
     @Test
+    void parallelRolloutWaitsAreNotQueuedBehindFabric8sFivePerHostDefault() {
+        try (KubernetesClient c = KubernetesClients.builder().kubeconfig(k8s.kubeconfigFile()).build();
+             KubernetesClient few = KubernetesClients.builder().kubeconfig(k8s.kubeconfigFile()).maxConcurrentRequests(8)
+                     .build()) {
+            assertEquals(64, c.getConfiguration().getMaxConcurrentRequestsPerHost());
+            assertEquals(64, c.getConfiguration().getMaxConcurrentRequests());
+            assertEquals(8, few.getConfiguration().getMaxConcurrentRequestsPerHost());
+        }
+    }
+
+    @Test
     void kubeconfigTextWithANamedContext() throws Exception {
         String text = k8s.kubeconfig();
         String context = text.lines().filter(l -> l.startsWith("current-context:")).findFirst().orElseThrow()
