@@ -181,6 +181,8 @@ class TargetsIT {
     @Test
     void fiftyAppsTriggeredAtOnceThroughOneKeyAllGetTheirVerdictWithinTheLaneBound() throws Exception {
         Stack s = many;
+        // a runner in service is warm: one deploy first, so the figure is the lanes', not the JVM's start-up
+        assertEquals(Outcome.Kind.APPLIED, s.verdict(KEY, deploy("app1", "warm-up")));
         long t0 = System.nanoTime();
         List<Long> revisions = new ArrayList<>();
         for (int i = 1; i <= APPS; i++) {
