@@ -155,7 +155,7 @@ final class Recorder {
         }
         try {
             state.commit(new StateStore.Batch(entries, checkpoints));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) { // the recorder thread must outlive a store that throws anything
             for (WatchProgress w : byWatch.keySet()) {
                 w.halted = true;
             }
