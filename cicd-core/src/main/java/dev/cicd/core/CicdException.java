@@ -22,6 +22,8 @@ public class CicdException extends RuntimeException {
         ACTION,
         /** The trigger store (etcd) failed or is unreachable. */
         SOURCE,
+        /** This runner no longer owns what it tried to write (a deposed leader): another runner does now. */
+        FENCED,
         /** The current thread was interrupted while waiting. */
         INTERRUPTED,
         /** Anything else. */

@@ -62,20 +62,47 @@ public record Outcome(
         }
     }
 
+    /** The longest reason kept: 2,000 characters (a payload can end up in a reason; it is stored and logged). */
+    public static final int MAX_REASON = 2_000;
+    /** The longest output kept: the last 64 Ki characters. */
+    public static final int MAX_OUTPUT = 64 * 1024;
+    /** The longest request id kept: 128 characters. */
+    public static final int MAX_REQUEST_ID = 128;
+
+    /**
+     * Payload-derived text is capped ({@link #MAX_REASON}, {@link #MAX_OUTPUT}, {@link #MAX_REQUEST_ID}), so
+     * no input can make a status record too large for the store or flood a log.
+     */
     public Outcome {
         Objects.requireNonNull(event, "event");
         Objects.requireNonNull(kind, "kind");
-        reason = reason == null ? "" : reason;
+        reason = head(reason == null ? "" : reason, MAX_REASON);
         fingerprint = fingerprint == null ? Optional.empty() : fingerprint;
         exitCode = exitCode == null ? OptionalInt.empty() : exitCode;
-        output = output == null ? "" : output;
-        requestId = requestId == null ? Optional.empty() : requestId;
+        output = tail(output == null ? "" : output, MAX_OUTPUT);
+        requestId = requestId == null ? Optional.empty() : requestId.map(id -> head(id, MAX_REQUEST_ID));
         Objects.requireNonNull(started, "started");
         Objects.requireNonNull(finished, "finished");
         runLog = runLog == null ? Optional.empty() : runLog;
         if ((kind == Kind.REJECTED || kind == Kind.FAILED || kind == Kind.SUPERSEDED) && reason.isBlank()) {
             throw new IllegalArgumentException(kind + " outcome needs a reason (event " + event + ")");
         }
+    }
+
+    private static String head(String s, int max) {
+        if (s.length() <= max) {
+            return s;
+        }
+        String more = "... (" + (s.length() - max) + " more characters)";
+        return s.substring(0, max - more.length()) + more;
+    }
+
+    private static String tail(String s, int max) {
+        if (s.length() <= max) {
+            return s;
+        }
+        String cut = "(" + (s.length() - max) + " earlier characters cut) ...";
+        return cut + s.substring(s.length() - max + cut.length());
     }
 
     /** The watch name. */

@@ -54,6 +54,11 @@ public record TriggerEvent(
         return value.clone();
     }
 
+    /** The value's length in bytes. */
+    public int size() {
+        return value.length;
+    }
+
     /** The value decoded as UTF-8. */
     public String text() {
         return new String(value, StandardCharsets.UTF_8);

@@ -28,6 +28,7 @@ import java.util.regex.Pattern;
  *                       means the event's key. Events of one target run one at a time, in order
  * @param coalesce       what to do with several queued values of one target: run each ({@code NONE}) or
  *                       only the newest ({@code LATEST}; the others end {@code superseded})
+ * @param maxValueBytes  the largest value accepted; a larger one is {@code rejected} before rendering
  */
 public record WatchSpec(
         String name,
@@ -39,7 +40,11 @@ public record WatchSpec(
         Duration timeout,
         boolean includeDeletes,
         Optional<String> target,
-        Coalesce coalesce) {
+        Coalesce coalesce,
+        int maxValueBytes) {
+
+    /** Default {@link #maxValueBytes()}: 256 KiB. */
+    public static final int DEFAULT_MAX_VALUE_BYTES = 256 * 1024;
 
     /** What happens to queued values of a target when a newer one arrives. */
     public enum Coalesce {
@@ -94,6 +99,9 @@ public record WatchSpec(
         }
         target = target == null ? Optional.empty() : target.filter(t -> !t.isBlank());
         coalesce = coalesce == null ? Coalesce.NONE : coalesce;
+        if (maxValueBytes < 1) {
+            throw new IllegalArgumentException("watch " + name + ": maxValueBytes must be >= 1, was " + maxValueBytes);
+        }
     }
 
     public static Builder builder(String name) {
@@ -151,6 +159,7 @@ public record WatchSpec(
         private boolean includeDeletes;
         private String target;
         private Coalesce coalesce = Coalesce.NONE;
+        private int maxValueBytes = DEFAULT_MAX_VALUE_BYTES;
 
         private Builder(String name) {
             this.name = Objects.requireNonNull(name, "name");
@@ -208,9 +217,15 @@ public record WatchSpec(
             return this;
         }
 
+        /** The largest value accepted (bytes); default 256 KiB. */
+        public Builder maxValueBytes(int maxValueBytes) {
+            this.maxValueBytes = maxValueBytes;
+            return this;
+        }
+
         public WatchSpec build() {
             return new WatchSpec(name, prefix, keys, template, action, dedupe, timeout, includeDeletes,
-                    Optional.ofNullable(target), coalesce);
+                    Optional.ofNullable(target), coalesce, maxValueBytes);
         }
     }
 }

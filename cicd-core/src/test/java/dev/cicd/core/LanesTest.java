@@ -312,6 +312,30 @@ class LanesTest {
         assertEquals(1, p.stats("w").completed());
     }
 
+    @Test
+    void aValueLargerThanTheWatchAcceptsIsRejectedBeforeRenderingAndTheWatchGoesOn() throws Exception {
+        List<String> ran = new CopyOnWriteArrayList<>();
+        Pipeline p = Pipeline.builder().source(source).renderer(Templates.of("t", "{{ value }}")).sink(recorder)
+                .workDir(tmp.resolve("work")).action("a", targeted((plan, ctx) -> {
+                    ran.add(payloadOf(plan));
+                    return ActionResult.applied("");
+                }))
+                .watch(WatchSpec.builder("w").prefix("/w").key("/k").template("t").action("a").maxValueBytes(1024).build())
+                .build();
+        pipelines.add(p);
+        p.start();
+        long big = source.put("/w/k", "app:" + "x".repeat(2000));
+        source.put("/w/k", "app:next");
+        assertTrue(source.awaitDelivered(WAIT));
+        assertTrue(p.awaitIdle(WAIT));
+        Outcome rejected = recorder.outcomes().get(0);
+        assertEquals(big, rejected.revision());
+        assertEquals(Outcome.Kind.REJECTED, rejected.kind());
+        assertTrue(rejected.reason().contains("2004 bytes") && rejected.reason().contains("maxValueBytes"),
+                rejected.reason());
+        assertEquals(List.of("next"), ran, "nothing of the large value ran; the next value did");
+    }
+
     private static void await(CountDownLatch latch) {
         try {
             latch.await(60, TimeUnit.SECONDS);

@@ -647,7 +647,7 @@ class PipelineTest {
     }
 
     @Test
-    void aFailedWriteToTheStateStoreHaltsTheWatchAndRecordsNothingOfIt() throws Exception {
+    void aWriteRefusedForLostOwnershipHaltsTheWatchAndRecordsNothingOfIt() throws Exception {
         InMemoryStateStore memory = new InMemoryStateStore();
         StateStore deposing = new StateStore() {
             @Override
@@ -663,7 +663,7 @@ class PipelineTest {
             @Override
             public void commit(Batch batch) {
                 if (batch.entries().stream().anyMatch(e -> e.outcome().event().text().equals("deposed"))) {
-                    throw new CicdException(CicdException.Code.SOURCE, "not the leader any more");
+                    throw new CicdException(CicdException.Code.FENCED, "not the leader any more");
                 }
                 memory.commit(batch);
             }
@@ -687,6 +687,45 @@ class PipelineTest {
         assertTrue(p.stats("w").halted());
         assertFalse(p.stats("v").halted());
         assertEquals(2, p.stats("w").dropped(), "the event whose write failed and the one after it have no outcome");
+    }
+
+    @Test
+    void aRecordTheStoreRefusesIsRecordedAsASmallFailedOutcomeAndTheWatchGoesOn() throws Exception {
+        InMemoryStateStore memory = new InMemoryStateStore();
+        StateStore picky = new StateStore() {
+            @Override
+            public WatchState load(String watch) {
+                return memory.load(watch);
+            }
+
+            @Override
+            public java.util.Optional<String> lastApplied(String target) {
+                return memory.lastApplied(target);
+            }
+
+            @Override
+            public void commit(Batch batch) {
+                if (batch.entries().stream().anyMatch(e -> e.outcome().requestId().isPresent())) {
+                    throw new CicdException(CicdException.Code.SOURCE, "etcdserver: request is too large");
+                }
+                memory.commit(batch);
+            }
+        };
+        Pipeline p = started(base(Templates.of("t", "{{ value }}")).state(picky)
+                .action("a", (plan, ctx) -> ActionResult.applied(""))
+                .watch(WatchSpec.builder("w").prefix("/w").key("/k").template("t").action("a").build()));
+        long big = source.put("/w/k", "{\"requestId\":\"r-1\",\"imageTag\":\"v1\"}");
+        long next = source.put("/w/k", "plain");
+        assertTrue(source.awaitDelivered(WAIT));
+        assertTrue(p.awaitIdle(WAIT));
+        List<Outcome> stored = memory.outcomes();
+        assertEquals(List.of(big, next), stored.stream().map(Outcome::revision).toList());
+        assertEquals(Outcome.Kind.FAILED, stored.get(0).kind());
+        assertTrue(stored.get(0).reason().contains("could not be recorded: etcdserver: request is too large"),
+                stored.get(0).reason());
+        assertEquals(Outcome.Kind.APPLIED, stored.get(1).kind());
+        assertFalse(p.stats("w").halted(), "no input stops a watch");
+        assertEquals(OptionalLong.of(next), memory.checkpoint("w"));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.cicd.core.internal.pipeline;
 
+import dev.cicd.core.CicdException;
 import dev.cicd.core.Outcome;
 import dev.cicd.core.OutcomeSink;
 import dev.cicd.core.RunLog;
@@ -26,9 +27,11 @@ import org.slf4j.MDC;
  * stands once the batch is written. Lanes overlap their commits and the store batches them; each job
  * still waits for its own commit before its target takes the next event.
  *
- * <p>After a successful write the sinks are told and {@code onRecorded} releases the job. A failed write
- * halts the batch's watches (another runner may own them now): nothing of the batch is told, and the
- * events are replayed after a restart.
+ * <p>After a successful write the sinks are told and {@code onRecorded} releases the job. A write refused
+ * because this runner no longer owns the watch ({@link CicdException.Code#FENCED}) halts the batch's
+ * watches: nothing of it is told, the owner replays the events. Any other failure (a record the store
+ * will not take, etcd gone past the retry budget) records each outcome again as a small {@code failed}
+ * one naming the error, so no input can stop a watch; only when that fails too does the watch halt.
  */
 final class Recorder {
 
@@ -143,6 +146,39 @@ final class Recorder {
     }
 
     private void write(List<Pending> batch) {
+        RuntimeException failure = commit(batch);
+        if (failure == null) {
+            batch.forEach(this::recorded);
+            return;
+        }
+        if (fenced(failure)) {
+            LOG.error("recording {} outcome(s) was refused: {}; halting their watches (the runner that owns them now "
+                    + "replays them)", batch.size(), failure.getMessage());
+            batch.forEach(this::abandon);
+            return;
+        }
+        // not a lost leadership: record each as a small failed outcome instead, so the watch goes on
+        LOG.error("recording {} outcome(s) failed: {}; recording each as failed with that reason", batch.size(),
+                failure.toString(), failure);
+        for (Pending p : batch) {
+            Outcome o = p.outcome();
+            Outcome small = new Outcome(o.event(), Outcome.Kind.FAILED, "the outcome (" + o.kind().label()
+                    + ") could not be recorded: " + failure.getMessage(), o.fingerprint(), o.exitCode(), "",
+                    Optional.empty(), o.started(), o.finished(), o.runLog());
+            Pending retry = new Pending(p.job(), small);
+            RuntimeException again = commit(List.of(retry));
+            if (again == null) {
+                recorded(retry);
+            } else {
+                LOG.error("watch {}: revision {} could not be recorded even as failed ({}); halting the watch",
+                        o.watch(), o.revision(), again.toString());
+                abandon(p);
+            }
+        }
+    }
+
+    /** One {@link StateStore#commit} of the batch with each watch's checkpoint; null when it was written. */
+    private RuntimeException commit(List<Pending> batch) {
         Map<WatchProgress, List<Long>> byWatch = new LinkedHashMap<>();
         List<StateStore.Entry> entries = new ArrayList<>(batch.size());
         for (Pending p : batch) {
@@ -155,25 +191,32 @@ final class Recorder {
         }
         try {
             state.commit(new StateStore.Batch(entries, checkpoints));
-        } catch (RuntimeException | Error e) { // the recorder thread must outlive a store that throws anything
-            for (WatchProgress w : byWatch.keySet()) {
-                w.halted = true;
-            }
-            LOG.error("recording {} outcome(s) of watch(es) {} failed; halting them (their events are replayed after a "
-                    + "restart): {}", batch.size(), checkpoints.keySet(), e.toString(), e);
-            for (Pending p : batch) {
-                p.job().feed.progress.dropped.incrementAndGet();
-                onRecorded.accept(p.job());
-            }
-            return;
+        } catch (RuntimeException e) {
+            return e;
+        } catch (Error e) { // the recorder thread must outlive a store that throws anything
+            return new IllegalStateException(e.toString(), e);
         }
         for (Map.Entry<WatchProgress, List<Long>> w : byWatch.entrySet()) {
             w.getKey().recorded(w.getValue(), checkpoints.get(w.getKey().watch()));
         }
-        for (Pending p : batch) {
-            told(p);
-            onRecorded.accept(p.job());
-        }
+        return null;
+    }
+
+    private static boolean fenced(RuntimeException e) {
+        return e instanceof CicdException ce && ce.code() == CicdException.Code.FENCED;
+    }
+
+    private void recorded(Pending p) {
+        told(p);
+        onRecorded.accept(p.job());
+    }
+
+    /** Not recorded: the watch halts, the event is replayed after a restart. */
+    private void abandon(Pending p) {
+        WatchProgress w = p.job().feed.progress;
+        w.halted = true;
+        w.dropped.incrementAndGet();
+        onRecorded.accept(p.job());
     }
 
     private void told(Pending p) {

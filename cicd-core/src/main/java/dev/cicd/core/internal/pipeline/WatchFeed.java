@@ -206,6 +206,12 @@ final class WatchFeed implements Runnable {
     /** Renders the plan and finds its targets; a failure decides the outcome (nothing will run). */
     private Job prepare(TriggerEvent e) {
         Instant received = clock.instant();
+        int size = e.size();
+        if (size > spec.maxValueBytes()) {
+            return decided(e, Outcome.Kind.REJECTED, "value of " + e.key() + " at revision " + e.modRevision() + " is "
+                    + size + " bytes; watch " + spec.name() + " accepts at most " + spec.maxValueBytes()
+                    + " (watches[].maxValueBytes)", Optional.empty(), received);
+        }
         Optional<String> requestId = requestId(e);
         Plan plan;
         try {
