@@ -63,6 +63,7 @@ public final class Runner implements AutoCloseable {
     private final AtomicReference<Pipeline> term = new AtomicReference<>();
     private final AtomicReference<String> failure = new AtomicReference<>();
     private final EtcdProbe probe;
+    private volatile HaltedWatchRestarter restarter;
     private volatile boolean started;
     private AutoCloseable leadership;
     private HttpEndpoint http;
@@ -196,11 +197,17 @@ public final class Runner implements AutoCloseable {
         Thread watcher = new Thread(() -> reportWatching(t), "cicd-watching");
         watcher.setDaemon(true);
         watcher.start();
-        Pipeline started = pipeline;
+        HaltedWatchRestarter restarter = new HaltedWatchRestarter(term, this::buildPipeline, election::isLeader,
+                metrics::restarted);
+        this.restarter = restarter;
+        restarter.start();
         return () -> {
-            term.compareAndSet(t, null);
+            restarter.close();
+            Pipeline current = term.getAndSet(null);
             LOG.info("stopping the pipeline (in-flight actions finish or time out, checkpoints are written)");
-            started.close();
+            if (current != null) {
+                current.close();
+            }
         };
     }
 
@@ -348,6 +355,10 @@ public final class Runner implements AutoCloseable {
         String f = failure.get();
         if (f != null) {
             d.put("failure", f);
+        }
+        HaltedWatchRestarter r = restarter;
+        if (r != null && !r.status().isEmpty()) {
+            d.put("restart", r.status());
         }
         boolean alive = reachable && watchesAlive && f == null && !closed;
         boolean ready = alive && started && (!leader || t != null && t.subscription().orElse(null) instanceof EtcdTriggerSource.Subscription s

@@ -122,6 +122,14 @@ public final class RunnerMetrics implements OutcomeSink {
         return (long) outcomes(watch, kind).count();
     }
 
+    /** The pipeline is restarted because these watches halted. */
+    public void restarted(List<String> haltedWatches) {
+        for (String w : haltedWatches) {
+            Counter.builder("cicd.watch.restarts").description("pipeline restarts because the watch halted")
+                    .tag("watch", w).register(registry).increment();
+        }
+    }
+
     private Counter received(String w) {
         return Counter.builder("cicd.triggers.received").description("trigger events delivered by the source")
                 .tag("watch", w).register(registry);
