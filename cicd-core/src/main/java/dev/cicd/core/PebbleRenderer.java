@@ -1,5 +1,6 @@
 package dev.cicd.core;
 
+import dev.cicd.core.internal.render.BoundedWriter;
 import dev.cicd.core.internal.render.ConfdExtension;
 import dev.cicd.core.internal.render.ContainsAsFunction;
 import dev.cicd.core.internal.render.KeyView;
@@ -15,10 +16,10 @@ import io.pebbletemplates.pebble.loader.Loader;
 import io.pebbletemplates.pebble.loader.MemoryLoader;
 import io.pebbletemplates.pebble.template.PebbleTemplate;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -92,6 +93,11 @@ public final class PebbleRenderer implements Renderer {
     /** The class-path folder of the built-in templates, the default {@link Builder#classpathPrefix}. */
     public static final String BUILT_IN_PREFIX = "cicd/templates/";
 
+    /** Default {@link Builder#maxRenderedSize}: 1 Mi characters. */
+    public static final int DEFAULT_MAX_RENDERED_SIZE = 1024 * 1024;
+    /** Default {@link Builder#renderTimeout}: 5 seconds. */
+    public static final Duration DEFAULT_RENDER_TIMEOUT = Duration.ofSeconds(5);
+
     private final PebbleEngine engine;
     private final Set<String> inlineNames;
     private final Path templateDir;
@@ -100,6 +106,8 @@ public final class PebbleRenderer implements Renderer {
     private final ConcurrentMap<String, PebbleTemplate> compiled = new ConcurrentHashMap<>();
     private final Map<String, Object> variables;
     private final TargetExpressions targets;
+    private final int maxRenderedSize;
+    private final Duration renderTimeout;
 
     private PebbleRenderer(Builder b) {
         this.inlineNames = Collections.unmodifiableSet(new TreeSet<>(b.inline.keySet()));
@@ -107,6 +115,8 @@ public final class PebbleRenderer implements Renderer {
         this.classpathPrefix = b.classpathPrefix;
         this.classLoader = PebbleRenderer.class.getClassLoader();
         this.variables = Map.copyOf(b.variables);
+        this.maxRenderedSize = b.maxRenderedSize;
+        this.renderTimeout = b.renderTimeout;
 
         List<Loader<?>> loaders = new ArrayList<>();
         MemoryLoader memory = new MemoryLoader();
@@ -154,9 +164,12 @@ public final class PebbleRenderer implements Renderer {
         context.put("watch", watchMap(watch));
         context.put(ConfdExtension.SCOPE_VARIABLE, new RenderScope(new KeyView(view, watch.prefix())));
 
-        StringWriter out = new StringWriter(Math.max(256, text.length() * 4));
+        BoundedWriter out = new BoundedWriter(Math.max(256, text.length() * 4), maxRenderedSize, renderTimeout.toMillis());
         try {
             template.evaluate(out, context);
+        } catch (BoundedWriter.Exceeded e) {
+            throw new CicdException(CicdException.Code.BAD_PAYLOAD, "template '" + name + "': " + e.getMessage()
+                    + where(event), e);
         } catch (IOException e) {
             throw new CicdException(CicdException.Code.INTERNAL,
                     "writing the output of template '" + name + "' failed" + where(event) + ": " + e, e);
@@ -252,8 +265,35 @@ public final class PebbleRenderer implements Renderer {
         private Set<String> allowEnv = Set.of();
         private Clock clock = Clock.systemDefaultZone();
         private final Map<String, Object> variables = new LinkedHashMap<>();
+        private int maxRenderedSize = DEFAULT_MAX_RENDERED_SIZE;
+        private Duration renderTimeout = DEFAULT_RENDER_TIMEOUT;
 
         private Builder() {
+        }
+
+        /**
+         * The longest plan a render may produce (characters); a longer one is a {@code BAD_PAYLOAD} (the
+         * event is rejected). Default 1 Mi characters.
+         */
+        public Builder maxRenderedSize(int chars) {
+            if (chars < 1) {
+                throw new IllegalArgumentException("maxRenderedSize must be >= 1, was " + chars);
+            }
+            this.maxRenderedSize = chars;
+            return this;
+        }
+
+        /**
+         * How long a render may take, checked whenever it writes output; a render past it is a
+         * {@code BAD_PAYLOAD}. Default 5 s.
+         */
+        public Builder renderTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "renderTimeout");
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("renderTimeout must be positive, was " + timeout);
+            }
+            this.renderTimeout = timeout;
+            return this;
         }
 
         /**

@@ -624,4 +624,30 @@ class PebbleRendererTest {
             pool.shutdownNow();
         }
     }
+
+    @Test
+    void aRenderThatWouldExceedMaxRenderedSizeIsABadPayloadNotAFullHeap() {
+        PebbleRenderer r = PebbleRenderer.builder().classpathPrefix(null).maxRenderedSize(10_000)
+                .template("loop", "{% for i in range(1, data.n) %}{{ data.s }}{% endfor %}").build();
+        WatchSpec w = WatchSpec.builder("w").prefix("/w").key("/k").template("loop").build();
+        TriggerEvent e = TriggerEvent.put("w", "/w/k", "{\"n\":1000000,\"s\":\"0123456789\"}", 3);
+        CicdException ex = org.junit.jupiter.api.Assertions.assertThrows(CicdException.class,
+                () -> r.render(w, e, new java.util.TreeMap<>()));
+        org.junit.jupiter.api.Assertions.assertEquals(CicdException.Code.BAD_PAYLOAD, ex.code());
+        org.junit.jupiter.api.Assertions.assertTrue(ex.getMessage().contains("exceed 10000 characters"), ex.getMessage());
+    }
+
+    @Test
+    void aRenderPastItsTimeoutIsABadPayload() {
+        PebbleRenderer r = PebbleRenderer.builder().classpathPrefix(null).renderTimeout(java.time.Duration.ofMillis(50))
+                .maxRenderedSize(Integer.MAX_VALUE)
+                .template("slow", "{% for i in range(1, data.n) %}{% for j in range(1, data.n) %}x{% endfor %}{% endfor %}")
+                .build();
+        WatchSpec w = WatchSpec.builder("w").prefix("/w").key("/k").template("slow").build();
+        TriggerEvent e = TriggerEvent.put("w", "/w/k", "{\"n\":20000}", 3);
+        CicdException ex = org.junit.jupiter.api.Assertions.assertThrows(CicdException.class,
+                () -> r.render(w, e, new java.util.TreeMap<>()));
+        org.junit.jupiter.api.Assertions.assertEquals(CicdException.Code.BAD_PAYLOAD, ex.code());
+        org.junit.jupiter.api.Assertions.assertTrue(ex.getMessage().contains("renderTimeout"), ex.getMessage());
+    }
 }
