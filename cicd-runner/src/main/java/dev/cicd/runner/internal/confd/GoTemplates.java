@@ -14,9 +14,16 @@ import java.util.Set;
  * {@code else}, {@code end}, {@code range $v := ...}, comments, pipelines ({@code x | f a} -> {@code f(a, x)}),
  * comparison and logic functions, and confd's functions the renderer provides.
  *
- * <p>Every printed value is made safe for the plan, a shell script: {@code | sh} (one quoted word) in
- * a command line, {@code | oneline} on a comment line ({@code #}). What cannot be translated is left
- * as a Pebble comment and listed with its line.
+ * <p>The plan is a bash script (the import's action is {@code shell}), and every printed value is made
+ * safe for it by where it lands ({@link ShellContext}): {@code | sh} (one quoted word) in a plain word of
+ * a command, {@code | oneline} on a comment line of its own ({@code # ...}). Where neither protects - in a
+ * double-quoted, single-quoted or {@code $'...'} string, a heredoc, a backtick substitution, after a
+ * {@code #} that starts a comment on a command line, right after {@code $} or a backslash, in arithmetic,
+ * {@code ${...}}, {@code [[ ]]}, an array subscript, {@code let} or {@code eval}, or after an {@code if} or
+ * {@code range} whose branches leave the quoting different - the value is refused: listed with its line
+ * and the reason, and replaced by a comment and a call of {@value #REFUSED}, which does not exist, so the
+ * template fails to render rather than run. What cannot be translated otherwise is left as a Pebble
+ * comment and listed with its line.
  */
 public final class GoTemplates {
 
@@ -32,6 +39,9 @@ public final class GoTemplates {
             "base", "dir", "split", "join", "toUpper", "toLower", "contains", "replace", "trimSuffix", "base64Encode",
             "base64Decode", "atoi", "add", "sub", "mul", "div", "mod", "seq", "datetime", "getenv");
 
+    /** Called where an action was refused: no such function, so the template fails to render there. */
+    static final String REFUSED = "import_confd_refused_an_unsafe_action_see_the_comment_before_it";
+
     private static final Map<String, String> BINARY = Map.of("eq", "==", "ne", "!=", "lt", "<", "le", "<=", "gt", ">",
             "ge", ">=");
 
@@ -40,7 +50,25 @@ public final class GoTemplates {
     private final StringBuilder out = new StringBuilder();
     private final List<String> untranslated = new ArrayList<>();
     private final Deque<String> blocks = new ArrayDeque<>();
+    private final ShellContext shell = new ShellContext();
+    private final Deque<Branch> branches = new ArrayDeque<>();
+    private boolean trimNext;
     private int line = 1;
+
+    /** An open {@code if} or {@code range}: the shell state at its start and at the end of each branch so far. */
+    private static final class Branch {
+        final String what;
+        final int line;
+        final ShellContext.State start;
+        final List<ShellContext.State> ends = new ArrayList<>();
+        boolean hasElse;
+
+        Branch(String what, int line, ShellContext.State start) {
+            this.what = what;
+            this.line = line;
+            this.start = start;
+        }
+    }
 
     private GoTemplates(String name, String src) {
         this.name = name;
@@ -57,21 +85,23 @@ public final class GoTemplates {
         while (pos < src.length()) {
             int open = src.indexOf("{{", pos);
             if (open < 0) {
-                text(src.substring(pos));
+                text(src.substring(pos), false);
                 break;
             }
-            text(src.substring(pos, open));
             int close = closing(open);
             if (close < 0) {
+                text(src.substring(pos, open), false);
                 untranslated.add(name + ":" + line + ": an action without closing }}");
-                text(src.substring(open));
+                text(src.substring(open), false);
                 break;
             }
             String inner = src.substring(open + 2, close);
             boolean trimLeft = inner.startsWith("-") && (inner.length() == 1 || Character.isWhitespace(inner.charAt(1)));
             boolean trimRight = inner.endsWith("-") && inner.length() > 1 && Character.isWhitespace(inner.charAt(inner.length() - 2));
+            text(src.substring(pos, open), trimLeft);
             String body = inner.substring(trimLeft ? 1 : 0, inner.length() - (trimRight ? 1 : 0)).trim();
             action(body, src.substring(open, close + 2), trimLeft, trimRight);
+            trimNext = trimRight;
             line += count(src.substring(open, close + 2));
             pos = close + 2;
         }
@@ -106,13 +136,17 @@ public final class GoTemplates {
         return -1;
     }
 
-    private void text(String t) {
+    /** Literal text; the shell sees it as the script will, with the whitespace the actions around it trim. */
+    private void text(String t, boolean trimEnd) {
         if (t.contains("{%") || t.contains("{#")) {
             out.append("{% verbatim %}").append(t).append("{% endverbatim %}");
         } else {
             out.append(t);
         }
         line += count(t);
+        String script = trimNext ? t.replaceFirst("^[ \\t\\r\\n]+", "") : t;
+        shell.feed(trimEnd ? script.replaceFirst("[ \\t\\r\\n]+$", "") : script);
+        trimNext = false;
     }
 
     private static int count(String s) {
@@ -141,19 +175,22 @@ public final class GoTemplates {
                 out.append("{%").append(l).append(' ').append(tag).append(' ').append(r).append("%}");
             } else {
                 String expr = new Expr(body).pipeline();
-                out.append("{{").append(l).append(' ').append(expr).append(' ').append(filter()).append(' ').append(r).append("}}");
+                ShellContext.Where where = shell.where();
+                if (where.kind() == ShellContext.Where.Kind.REFUSED) {
+                    untranslated.add(name + ":" + line + ": " + original.replace("\n", " ") + " (" + where.reason() + ")");
+                    out.append("{#").append(l).append(" import-confd refused ").append(original.replace("#}", "# }"))
+                            .append(": ").append(where.reason()).append(" #}{{ ").append(REFUSED).append("() ").append(r)
+                            .append("}}");
+                } else {
+                    String filter = where.kind() == ShellContext.Where.Kind.COMMENT_LINE ? "| oneline" : "| sh";
+                    out.append("{{").append(l).append(' ').append(expr).append(' ').append(filter).append(' ').append(r).append("}}");
+                }
+                shell.feed(String.valueOf(ShellContext.VALUE));
             }
         } catch (Untranslatable e) {
             untranslated.add(name + ":" + line + ": " + original.replace("\n", " ") + " (" + e.getMessage() + ")");
             out.append("{# import-confd could not translate: ").append(original.replace("#}", "# }")).append(" #}");
         }
-    }
-
-    /** {@code | oneline} on a comment line of the script, {@code | sh} elsewhere. */
-    private String filter() {
-        int start = out.lastIndexOf("\n") + 1;
-        String lineSoFar = out.substring(start).stripLeading();
-        return lineSoFar.startsWith("#") ? "| oneline" : "| sh";
     }
 
     private String tag(String body) {
@@ -162,24 +199,30 @@ public final class GoTemplates {
                 throw new Untranslatable("{{end}} without an open block");
             }
             String b = blocks.pop();
+            endBranch();
             if (b.equals("with")) {
                 return "# end of the untranslated with #";
             }
             return b.equals("range") ? "endfor" : "endif";
         }
         if (body.equals("else")) {
+            elseBranch();
             return "else";
         }
         if (body.startsWith("else if ")) {
-            return "elseif " + new Expr(body.substring(8)).pipeline();
+            String e = new Expr(body.substring(8)).pipeline();
+            elseBranch();
+            return "elseif " + e;
         }
         if (body.startsWith("if ")) {
             String e = new Expr(body.substring(3)).pipeline();
             blocks.push("if");
+            branches.push(new Branch("if", line, shell.snapshot()));
             return "if " + e;
         }
         if (body.startsWith("with ")) {
             blocks.push("with");
+            branches.push(new Branch("with", line, null)); // its body stays in the output unconditionally
             throw new Untranslatable("'with' changes the dot; rewrite it with a variable");
         }
         if (body.startsWith("range ")) {
@@ -192,6 +235,7 @@ public final class GoTemplates {
             String item = variable(vars[vars.length - 1].trim());
             String e = new Expr(rest.substring(assign + 2)).pipeline();
             blocks.push("range");
+            branches.push(new Branch("range", line, shell.snapshot()));
             if (vars.length == 2) {
                 String index = variable(vars[0].trim());
                 return "for " + item + " in " + e + " %}{% set " + index + " = loop.index";
@@ -210,6 +254,34 @@ public final class GoTemplates {
             return "set " + var + " = " + e;
         }
         return null;
+    }
+
+    private void elseBranch() {
+        Branch b = branches.peek();
+        if (b != null && b.start != null) {
+            b.ends.add(shell.snapshot());
+            b.hasElse = true;
+            shell.restore(b.start);
+        }
+    }
+
+    /**
+     * After {@code end}: the shell state is where every branch left it. A branch that leaves a quote,
+     * substitution or heredoc open that the others do not (or a range body that does not end where it
+     * began) leaves the import unable to tell where later values land, and it refuses them all.
+     */
+    private void endBranch() {
+        Branch b = branches.pop();
+        if (b.start == null) {
+            return;
+        }
+        b.ends.add(shell.snapshot());
+        if (!b.hasElse || b.what.equals("range")) {
+            b.ends.add(b.start);
+        }
+        shell.join(b.ends, "after the {{" + b.what + "}} at line " + b.line + ", whose branches"
+                + (b.what.equals("range") ? " (or repetitions)" : "") + " leave the script in different quoting states:"
+                + " where a value lands depends on the data");
     }
 
     private static String variable(String v) {
