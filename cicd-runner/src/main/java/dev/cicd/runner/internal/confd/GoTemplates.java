@@ -3,6 +3,8 @@ package dev.cicd.runner.internal.confd;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -54,30 +56,56 @@ public final class GoTemplates {
     private final Deque<Branch> branches = new ArrayDeque<>();
     private boolean trimNext;
     private int line = 1;
+    private int offset;
+
+    /*
+     * A range's body runs again from where it ended. When that is not where it began, the template is
+     * translated again with the body starting from both (seeds, by the offset of the range action), up
+     * to PASSES times; a body that still moves the quoting on has every value in it and after it refused.
+     */
+    private static final int PASSES = 4;
+    private final Map<Integer, ShellContext.Snapshot> seeds;
+    private final Set<Integer> giveUp;
+    private final Set<Integer> unstable = new HashSet<>();
 
     /** An open {@code if} or {@code range}: the shell state at its start and at the end of each branch so far. */
     private static final class Branch {
         final String what;
         final int line;
-        final ShellContext.State start;
-        final List<ShellContext.State> ends = new ArrayList<>();
+        final int offset;
+        final ShellContext.Snapshot start;
+        final List<ShellContext.Snapshot> ends = new ArrayList<>();
         boolean hasElse;
 
-        Branch(String what, int line, ShellContext.State start) {
+        Branch(String what, int line, int offset, ShellContext.Snapshot start) {
             this.what = what;
             this.line = line;
+            this.offset = offset;
             this.start = start;
         }
     }
 
-    private GoTemplates(String name, String src) {
+    private GoTemplates(String name, String src, Map<Integer, ShellContext.Snapshot> seeds, Set<Integer> giveUp) {
         this.name = name;
         this.src = src;
+        this.seeds = seeds;
+        this.giveUp = giveUp;
     }
 
     /** Translates one template; {@code name} is used in the list of what was not translated. */
     public static Result translate(String name, String src) {
-        return new GoTemplates(name, src).run();
+        Map<Integer, ShellContext.Snapshot> seeds = new HashMap<>();
+        Set<Integer> giveUp = Set.of();
+        for (int pass = 1; ; pass++) {
+            GoTemplates t = new GoTemplates(name, src, seeds, giveUp);
+            Result r = t.run();
+            if (t.unstable.isEmpty() || pass > PASSES) {
+                return r;
+            }
+            if (pass == PASSES) {
+                giveUp = Set.copyOf(t.unstable);
+            }
+        }
     }
 
     private Result run() {
@@ -100,6 +128,7 @@ public final class GoTemplates {
             boolean trimRight = inner.endsWith("-") && inner.length() > 1 && Character.isWhitespace(inner.charAt(inner.length() - 2));
             text(src.substring(pos, open), trimLeft);
             String body = inner.substring(trimLeft ? 1 : 0, inner.length() - (trimRight ? 1 : 0)).trim();
+            offset = open;
             action(body, src.substring(open, close + 2), trimLeft, trimRight);
             trimNext = trimRight;
             line += count(src.substring(open, close + 2));
@@ -217,12 +246,12 @@ public final class GoTemplates {
         if (body.startsWith("if ")) {
             String e = new Expr(body.substring(3)).pipeline();
             blocks.push("if");
-            branches.push(new Branch("if", line, shell.snapshot()));
+            branches.push(new Branch("if", line, offset, shell.snapshot()));
             return "if " + e;
         }
         if (body.startsWith("with ")) {
             blocks.push("with");
-            branches.push(new Branch("with", line, null)); // its body stays in the output unconditionally
+            branches.push(new Branch("with", line, offset, null)); // its body stays in the output unconditionally
             throw new Untranslatable("'with' changes the dot; rewrite it with a variable");
         }
         if (body.startsWith("range ")) {
@@ -235,7 +264,7 @@ public final class GoTemplates {
             String item = variable(vars[vars.length - 1].trim());
             String e = new Expr(rest.substring(assign + 2)).pipeline();
             blocks.push("range");
-            branches.push(new Branch("range", line, shell.snapshot()));
+            branches.push(new Branch("range", line, offset, rangeStart()));
             if (vars.length == 2) {
                 String index = variable(vars[0].trim());
                 return "for " + item + " in " + e + " %}{% set " + index + " = loop.index";
@@ -266,9 +295,8 @@ public final class GoTemplates {
     }
 
     /**
-     * After {@code end}: the shell state is where every branch left it. A branch that leaves a quote,
-     * substitution or heredoc open that the others do not (or a range body that does not end where it
-     * began) leaves the import unable to tell where later values land, and it refuses them all.
+     * After {@code end}: the script may be in the state any branch left it in (a range's body may also run
+     * again or not at all); a later value is placed only where it lands the same way in all of them.
      */
     private void endBranch() {
         Branch b = branches.pop();
@@ -279,9 +307,22 @@ public final class GoTemplates {
         if (!b.hasElse || b.what.equals("range")) {
             b.ends.add(b.start);
         }
-        shell.join(b.ends, "after the {{" + b.what + "}} at line " + b.line + ", whose branches"
-                + (b.what.equals("range") ? " (or repetitions)" : "") + " leave the script in different quoting states:"
-                + " where a value lands depends on the data");
+        if (b.what.equals("range") && !ShellContext.covers(b.start, b.ends.get(0))) {
+            unstable.add(b.offset);
+            seeds.merge(b.offset, b.ends.get(0), (x, y) -> ShellContext.union(List.of(x, y)));
+        }
+        shell.join(b.ends);
+    }
+
+    /** The states a range's body starts in: where the range is, and where earlier passes saw the body end. */
+    private ShellContext.Snapshot rangeStart() {
+        if (giveUp.contains(offset)) {
+            shell.poison("in or after the {{range}} at line " + line + ", whose body leaves the script in different"
+                    + " quoting states each time it runs");
+        } else if (seeds.containsKey(offset)) {
+            shell.join(List.of(shell.snapshot(), seeds.get(offset)));
+        }
+        return shell.snapshot();
     }
 
     private static String variable(String v) {

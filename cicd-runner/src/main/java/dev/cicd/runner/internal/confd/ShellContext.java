@@ -90,11 +90,17 @@ final class ShellContext {
         String signature() {
             return kind + "/" + depth + "/" + wholeLine + "/" + justOpened + "/" + closing + "/" + command + "/"
                     + (kind == K.HEREDOC || kind == K.HEREDOC_WORD ? text + "/" + quoted + "/" + stripTabs + "/" + dirty
-                            + "/" + first + "/" + started + "/" + escape + "/" + (int) inQuote : "");
+                            + "/" + first + "/" + started + "/" + escape + "/" + (int) inQuote + "/" + lineClass() : "");
+        }
+
+        /** What of a heredoc body's line so far decides whether it ends the document. */
+        private String lineClass() {
+            String l = stripTabs ? line.toString().replaceFirst("^\t+", "") : line.toString();
+            return lineUnknown || !text.toString().startsWith(l) ? "no" : l;
         }
     }
 
-    /** Everything the lexer knows at one point; {@link ShellContext#snapshot()} and {@link ShellContext#restore}. */
+    /** Everything the lexer knows at one point on one way through the template's branches. */
     static final class State {
         private final Deque<Frame> stack = new ArrayDeque<>();
         private final List<Frame> pending = new ArrayList<>();
@@ -130,63 +136,124 @@ final class ShellContext {
             return s;
         }
 
-        /** What decides where a later value lands; word and line starts are merged, not compared. */
+        /** Equal for two states only if every later text lands in the same place in both. */
         String signature() {
+            if (poisoned != null) {
+                return "poisoned: " + poisoned;
+            }
             StringBuilder b = new StringBuilder();
             stack.forEach(f -> b.append(f.signature()).append(';'));
             b.append('|');
             pending.forEach(f -> b.append(f.signature()).append(';'));
-            return b + "|" + escaped + dollar + lt + parenAtWordStart + bracketAtWordStart + bracketClose + "|" + poisoned;
+            return b + "|" + escaped + dollar + lt + parenAtWordStart + bracketAtWordStart + bracketClose + wordStart
+                    + lineBlank + commandStart + "|" + wordClass() + "|" + poisoned;
+        }
+
+        /** What of the word so far decides what comes later: a start of let or eval, an identifier, or other. */
+        private String wordClass() {
+            String w = word.toString();
+            if (EVALUATING.stream().anyMatch(e -> e.startsWith(w))) {
+                return w;
+            }
+            return w.matches("[A-Za-z_][A-Za-z0-9_]*") ? "identifier" : "other";
         }
     }
 
-    private State s = new State();
+    /** The states of the script at the current point, one per way the branches before it can have gone. */
+    static final class Snapshot {
+        private final List<State> states;
+
+        private Snapshot(List<State> states) {
+            this.states = states.stream().map(State::copy).toList();
+        }
+    }
+
+    /** More than this many ways through the branches so far, and every later value is refused. */
+    static final int MAX_STATES = 64;
+
+    private List<State> states = new ArrayList<>();
+    private State s;
 
     ShellContext() {
-        s.stack.push(new Frame(K.TOP));
+        State start = new State();
+        start.stack.push(new Frame(K.TOP));
+        states.add(start);
     }
 
-    State snapshot() {
-        return s.copy();
+    Snapshot snapshot() {
+        return new Snapshot(states);
     }
 
-    void restore(State state) {
-        s = state.copy();
+    void restore(Snapshot snapshot) {
+        states = new ArrayList<>(new Snapshot(snapshot.states).states);
+    }
+
+    /** Continues after a block whose branches ended in {@code ends}: from any of their states. */
+    void join(List<Snapshot> ends) {
+        List<State> all = new ArrayList<>();
+        ends.forEach(e -> all.addAll(new Snapshot(e.states).states));
+        states = all;
+        dedupe();
+    }
+
+    /** Any of the states of {@code snapshots}. */
+    static Snapshot union(List<Snapshot> snapshots) {
+        ShellContext c = new ShellContext();
+        c.join(snapshots);
+        return c.snapshot();
+    }
+
+    /** From here on every value is refused, for {@code reason}. */
+    void poison(String reason) {
+        State p = states.get(0).copy();
+        p.poisoned = reason;
+        states = new ArrayList<>(List.of(p));
+    }
+
+    /** Whether every state of {@code b} is one of {@code a}'s. */
+    static boolean covers(Snapshot a, Snapshot b) {
+        Set<String> have = new java.util.HashSet<>();
+        a.states.forEach(st -> have.add(st.signature()));
+        return b.states.stream().allMatch(st -> have.contains(st.signature()));
+    }
+
+    private void dedupe() {
+        java.util.Map<String, State> bySignature = new java.util.LinkedHashMap<>();
+        for (State st : states) {
+            bySignature.putIfAbsent(st.signature(), st);
+        }
+        states = new ArrayList<>(bySignature.values());
+        if (states.size() > MAX_STATES) {
+            State poisoned = states.get(0);
+            poisoned.poisoned = "after more than " + MAX_STATES + " ways through the {{if}}s and {{range}}s before it,"
+                    + " which the import does not follow further";
+            states = new ArrayList<>(List.of(poisoned));
+        }
     }
 
     /**
-     * Continues after a block whose branches ended in {@code ends}: if they agree on the quoting, with
-     * the word and line starts merged so that a later {@code #} is taken for a comment when any branch
-     * makes it one; if not, every later value is refused with {@code disagreement} as the reason.
+     * Where a value printed at this point lands: where it lands in every state the branches before it
+     * can leave, or refused if that differs.
      */
-    void join(List<State> ends, String disagreement) {
-        State first = ends.get(0);
-        State merged = first.copy();
-        for (State e : ends) {
-            if (!e.signature().equals(first.signature())) {
-                merged.poisoned = first.poisoned != null ? first.poisoned : disagreement;
-                break;
+    Where where() {
+        Where first = null;
+        for (State st : states) {
+            Where w = where(st);
+            if (w.kind() == Where.Kind.REFUSED) {
+                return states.size() == 1 ? w : Where.refused(w.reason() + " (after one of the ways through the"
+                        + " {{if}}s and {{range}}s before it)");
             }
-            merged.wordStart |= e.wordStart;
-            merged.commandStart |= e.commandStart;
-            merged.lineBlank &= e.lineBlank;
-            Iterator<Frame> m = merged.stack.iterator();
-            for (Frame f : e.stack) {
-                Frame g = m.next();
-                if (f.kind == K.HEREDOC && (f.lineUnknown || !f.line.toString().equals(g.line.toString()))) {
-                    g.lineUnknown = true; // it may not end the document: the safe side
-                }
-            }
-            if (!e.word.toString().equals(first.word.toString())) {
-                merged.word.setLength(0);
-                merged.word.append(VALUE);
+            if (first == null) {
+                first = w;
+            } else if (first.kind() != w.kind()) {
+                return Where.refused("in a comment or in a command, depending on the way through the {{if}}s and"
+                        + " {{range}}s before it");
             }
         }
-        s = merged;
+        return first;
     }
 
-    /** Where a value printed at this point lands. */
-    Where where() {
+    private static Where where(State s) {
         if (s.poisoned != null) {
             return Where.refused(s.poisoned);
         }
@@ -238,9 +305,17 @@ final class ShellContext {
     }
 
     void feed(CharSequence text) {
-        for (int i = 0; i < text.length(); i++) {
-            step(text.charAt(i));
+        if (text.length() == 0) {
+            return;
         }
+        for (State st : states) {
+            s = st;
+            for (int i = 0; i < text.length(); i++) {
+                step(text.charAt(i));
+            }
+        }
+        s = null;
+        dedupe();
     }
 
     private void step(char c) {
