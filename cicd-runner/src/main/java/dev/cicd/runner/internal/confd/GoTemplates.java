@@ -21,8 +21,8 @@ import java.util.Set;
  * a command, {@code | oneline} on a comment line of its own ({@code # ...}). Where neither protects - in a
  * double-quoted, single-quoted or {@code $'...'} string, a heredoc, a backtick substitution, after a
  * {@code #} that starts a comment on a command line, right after {@code $} or a backslash, in arithmetic,
- * {@code ${...}}, {@code [[ ]]}, an array subscript, {@code let} or {@code eval}, or after an {@code if} or
- * {@code range} whose branches leave the quoting different - the value is refused: listed with its line
+ * {@code ${...}}, {@code [[ ]]}, an array subscript, {@code let} or {@code eval}, or where the ways through
+ * the {@code if}s and {@code range}s before it disagree - the value is refused: listed with its line
  * and the reason, and replaced by a comment and a call of {@value #REFUSED}, which does not exist, so the
  * template fails to render rather than run. What cannot be translated otherwise is left as a Pebble
  * comment and listed with its line.

@@ -15,9 +15,15 @@ import java.util.Set;
  *
  * <p>{@link #where()} tells whether a value printed at the current point is a plain word, where the
  * {@code sh} filter's single quotes make it one literal word, on a comment line of its own, where the
- * {@code oneline} filter keeps it in the comment, or somewhere neither protects, with the reason. It is a
- * model of bash's lexer, not bash: what it does not recognise it treats as plain text, so it errs towards
- * the contexts it knows, and every context it refuses is one where it knows quoting does not hold.
+ * {@code oneline} filter keeps it in the comment, or somewhere neither protects, with the reason. A
+ * template's {@code if}/{@code else} and {@code range} make several scripts of one template, so the
+ * lexer keeps one state per way through them ({@link #snapshot()}, {@link #restore}, {@link #join}, at
+ * most {@value #MAX_STATES}) and places a value only where it lands the same way in all.
+ *
+ * <p>It is a model of bash's lexer, not bash. Not modelled: {@code case} patterns inside {@code $(...)}
+ * (their {@code )} ends the substitution early here), {@code declare -i} variables (an assignment to one
+ * evaluates arithmetic) and commands that run an argument as code ({@code sh -c}, {@code ssh}); a value
+ * passed to those is the template's design, not a quoting question.
  */
 final class ShellContext {
 
