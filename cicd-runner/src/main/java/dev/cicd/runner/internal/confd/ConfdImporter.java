@@ -6,6 +6,7 @@ import dev.cicd.runner.ConfigException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +24,10 @@ import java.util.stream.Stream;
  * rendered file to {@code dest} and ran {@code reload_cmd}, which in the recipe executes that file.
  * {@code dest}, {@code owner}, {@code mode}, {@code uid}, {@code gid}, {@code reload_cmd} and
  * {@code check_cmd} are kept as comments and listed in the report.
+ *
+ * <p>A {@code src} must name a file inside {@code templates/} (after normalising, and following symbolic
+ * links): one that leaves it is refused. {@code dest} is never written, so it may be anywhere; it is only
+ * normalised for the comment.
  */
 public final class ConfdImporter {
 
@@ -119,14 +124,11 @@ public final class ConfdImporter {
                 if (t.containsKey("check_cmd")) {
                     notes.add(rel + ": check_cmd not carried over; validate inside the template or the plan");
                 }
-                Path tmpl = templatesIn.resolve(src);
-                if (!Files.isRegularFile(tmpl)) {
-                    throw new ConfigException(confdDir.resolve(rel).toAbsolutePath() + ": src = \"" + src + "\" but "
-                            + tmpl.toAbsolutePath() + " does not exist");
-                }
-                GoTemplates.Result r = GoTemplates.translate("templates/" + src, Files.readString(tmpl));
+                String srcRel = template(confdDir, templatesIn, rel, src);
+                Path tmpl = templatesIn.resolve(srcRel);
+                GoTemplates.Result r = GoTemplates.translate("templates/" + srcRel, Files.readString(tmpl));
                 notes.addAll(r.untranslated());
-                String outName = src.replaceAll("\\.(tmpl|tpl|template)$", "") + ".peb";
+                String outName = srcRel.replaceAll("\\.(tmpl|tpl|template)$", "") + ".peb";
                 Path outFile = templatesOut.resolve(outName);
                 Files.createDirectories(outFile.getParent());
                 Files.writeString(outFile, r.pebble());
@@ -135,11 +137,11 @@ public final class ConfdImporter {
                 yaml.append("  - name: ").append(name).append('\n');
                 yaml.append("    # from ").append(rel);
                 if (t.containsKey("dest")) {
-                    yaml.append(", dest = ").append(quote(String.valueOf(t.get("dest"))));
+                    yaml.append(", dest = ").append(quote(dest(t.get("dest"), rel, notes)));
                 }
                 yaml.append('\n');
                 if (t.containsKey("reload_cmd")) {
-                    yaml.append("    # confd ran: ").append(String.valueOf(t.get("reload_cmd")).replace("\n", " ")).append('\n');
+                    yaml.append("    # confd ran: ").append(oneLine(String.valueOf(t.get("reload_cmd")))).append('\n');
                 }
                 yaml.append("    prefix: ").append(quote(prefix)).append('\n');
                 yaml.append("    keys: ").append(list(keys)).append('\n');
@@ -156,6 +158,71 @@ public final class ConfdImporter {
         } catch (IOException e) {
             throw new UncheckedIOException("writing the import into " + outDir + " failed: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The resource's {@code src} as a normalised path relative to {@code templates/}, which it must not
+     * leave: not with {@code ..}, not as an absolute path elsewhere, not through a symbolic link.
+     *
+     * @throws ConfigException naming the resource file and the key otherwise, or when the file is missing
+     */
+    static String template(Path confdDir, Path templatesIn, String rel, String src) {
+        String at = confdDir.resolve(rel).toAbsolutePath() + ": src = " + quote(src);
+        Path base = templatesIn.toAbsolutePath().normalize();
+        Path resolved;
+        try {
+            resolved = base.resolve(src).normalize();
+        } catch (InvalidPathException e) {
+            throw new ConfigException(at + " is not a path: " + e.getReason());
+        }
+        if (!resolved.startsWith(base) || resolved.equals(base)) {
+            throw new ConfigException(at + " resolves to " + resolved + ", outside the templates directory " + base
+                    + "; refused (src is a path inside templates/)");
+        }
+        if (!Files.isRegularFile(resolved)) {
+            throw new ConfigException(at + " but " + resolved + " does not exist");
+        }
+        try {
+            Path real = resolved.toRealPath();
+            Path realBase = base.toRealPath();
+            if (!real.startsWith(realBase)) {
+                throw new ConfigException(at + " is a symbolic link to " + real + ", outside the templates directory "
+                        + realBase + "; refused (src is a path inside templates/)");
+            }
+        } catch (IOException e) {
+            throw new ConfigException(at + ": " + resolved + " cannot be read: " + e.getMessage(), e);
+        }
+        StringBuilder b = new StringBuilder();
+        for (Path part : base.relativize(resolved)) {
+            b.append(b.isEmpty() ? "" : "/").append(part);
+        }
+        return b.toString();
+    }
+
+    /**
+     * {@code dest}, normalised, for the comment. Nothing is written to it (the rendered plan runs as a
+     * script; in the recipe {@code dest} was only the name {@code reload_cmd} ran), so a dest anywhere is
+     * kept; one that is relative or that normalising changed is noted.
+     */
+    private static String dest(Object value, String rel, List<String> notes) {
+        String d = String.valueOf(value);
+        String normal;
+        try {
+            normal = Path.of(d).normalize().toString();
+        } catch (InvalidPathException e) {
+            notes.add(rel + ": dest = " + quote(d) + " is not a path; kept as a comment only");
+            return d;
+        }
+        if (!normal.equals(d) || !Path.of(d).isAbsolute()) {
+            notes.add(rel + ": dest = " + quote(d) + " is " + (Path.of(d).isAbsolute() ? "" : "relative, ") + "normalised "
+                    + quote(normal) + "; it is kept as a comment only (no file is written to dest)");
+        }
+        return normal;
+    }
+
+    /** Control characters (and the line and paragraph separators YAML may read as line breaks) as spaces. */
+    private static String oneLine(String s) {
+        return s.replaceAll("[\\p{Cntrl}\\u0085\\u2028\\u2029]", " ");
     }
 
     private static String watchName(String base, List<String> taken) {

@@ -3,6 +3,8 @@ package dev.cicd.runner.internal.confd;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -14,9 +16,16 @@ import java.util.Set;
  * {@code else}, {@code end}, {@code range $v := ...}, comments, pipelines ({@code x | f a} -> {@code f(a, x)}),
  * comparison and logic functions, and confd's functions the renderer provides.
  *
- * <p>Every printed value is made safe for the plan, a shell script: {@code | sh} (one quoted word) in
- * a command line, {@code | oneline} on a comment line ({@code #}). What cannot be translated is left
- * as a Pebble comment and listed with its line.
+ * <p>The plan is a bash script (the import's action is {@code shell}), and every printed value is made
+ * safe for it by where it lands ({@link ShellContext}): {@code | sh} (one quoted word) in a plain word of
+ * a command, {@code | oneline} on a comment line of its own ({@code # ...}). Where neither protects - in a
+ * double-quoted, single-quoted or {@code $'...'} string, a heredoc, a backtick substitution, after a
+ * {@code #} that starts a comment on a command line, right after {@code $} or a backslash, in arithmetic,
+ * {@code ${...}}, {@code [[ ]]}, an array subscript, {@code let} or {@code eval}, or where the ways through
+ * the {@code if}s and {@code range}s before it disagree - the value is refused: listed with its line
+ * and the reason, and replaced by a comment and a call of {@value #REFUSED}, which does not exist, so the
+ * template fails to render rather than run. What cannot be translated otherwise is left as a Pebble
+ * comment and listed with its line.
  */
 public final class GoTemplates {
 
@@ -32,6 +41,9 @@ public final class GoTemplates {
             "base", "dir", "split", "join", "toUpper", "toLower", "contains", "replace", "trimSuffix", "base64Encode",
             "base64Decode", "atoi", "add", "sub", "mul", "div", "mod", "seq", "datetime", "getenv");
 
+    /** Called where an action was refused: no such function, so the template fails to render there. */
+    static final String REFUSED = "import_confd_refused_an_unsafe_action_see_the_comment_before_it";
+
     private static final Map<String, String> BINARY = Map.of("eq", "==", "ne", "!=", "lt", "<", "le", "<=", "gt", ">",
             "ge", ">=");
 
@@ -40,16 +52,60 @@ public final class GoTemplates {
     private final StringBuilder out = new StringBuilder();
     private final List<String> untranslated = new ArrayList<>();
     private final Deque<String> blocks = new ArrayDeque<>();
+    private final ShellContext shell = new ShellContext();
+    private final Deque<Branch> branches = new ArrayDeque<>();
+    private boolean trimNext;
     private int line = 1;
+    private int offset;
 
-    private GoTemplates(String name, String src) {
+    /*
+     * A range's body runs again from where it ended. When that is not where it began, the template is
+     * translated again with the body starting from both (seeds, by the offset of the range action), up
+     * to PASSES times; a body that still moves the quoting on has every value in it and after it refused.
+     */
+    private static final int PASSES = 4;
+    private final Map<Integer, ShellContext.Snapshot> seeds;
+    private final Set<Integer> giveUp;
+    private final Set<Integer> unstable = new HashSet<>();
+
+    /** An open {@code if} or {@code range}: the shell state at its start and at the end of each branch so far. */
+    private static final class Branch {
+        final String what;
+        final int line;
+        final int offset;
+        final ShellContext.Snapshot start;
+        final List<ShellContext.Snapshot> ends = new ArrayList<>();
+        boolean hasElse;
+
+        Branch(String what, int line, int offset, ShellContext.Snapshot start) {
+            this.what = what;
+            this.line = line;
+            this.offset = offset;
+            this.start = start;
+        }
+    }
+
+    private GoTemplates(String name, String src, Map<Integer, ShellContext.Snapshot> seeds, Set<Integer> giveUp) {
         this.name = name;
         this.src = src;
+        this.seeds = seeds;
+        this.giveUp = giveUp;
     }
 
     /** Translates one template; {@code name} is used in the list of what was not translated. */
     public static Result translate(String name, String src) {
-        return new GoTemplates(name, src).run();
+        Map<Integer, ShellContext.Snapshot> seeds = new HashMap<>();
+        Set<Integer> giveUp = Set.of();
+        for (int pass = 1; ; pass++) {
+            GoTemplates t = new GoTemplates(name, src, seeds, giveUp);
+            Result r = t.run();
+            if (t.unstable.isEmpty() || pass > PASSES) {
+                return r;
+            }
+            if (pass == PASSES) {
+                giveUp = Set.copyOf(t.unstable);
+            }
+        }
     }
 
     private Result run() {
@@ -57,21 +113,24 @@ public final class GoTemplates {
         while (pos < src.length()) {
             int open = src.indexOf("{{", pos);
             if (open < 0) {
-                text(src.substring(pos));
+                text(src.substring(pos), false);
                 break;
             }
-            text(src.substring(pos, open));
             int close = closing(open);
             if (close < 0) {
+                text(src.substring(pos, open), false);
                 untranslated.add(name + ":" + line + ": an action without closing }}");
-                text(src.substring(open));
+                text(src.substring(open), false);
                 break;
             }
             String inner = src.substring(open + 2, close);
             boolean trimLeft = inner.startsWith("-") && (inner.length() == 1 || Character.isWhitespace(inner.charAt(1)));
             boolean trimRight = inner.endsWith("-") && inner.length() > 1 && Character.isWhitespace(inner.charAt(inner.length() - 2));
+            text(src.substring(pos, open), trimLeft);
             String body = inner.substring(trimLeft ? 1 : 0, inner.length() - (trimRight ? 1 : 0)).trim();
+            offset = open;
             action(body, src.substring(open, close + 2), trimLeft, trimRight);
+            trimNext = trimRight;
             line += count(src.substring(open, close + 2));
             pos = close + 2;
         }
@@ -106,13 +165,17 @@ public final class GoTemplates {
         return -1;
     }
 
-    private void text(String t) {
+    /** Literal text; the shell sees it as the script will, with the whitespace the actions around it trim. */
+    private void text(String t, boolean trimEnd) {
         if (t.contains("{%") || t.contains("{#")) {
             out.append("{% verbatim %}").append(t).append("{% endverbatim %}");
         } else {
             out.append(t);
         }
         line += count(t);
+        String script = trimNext ? t.replaceFirst("^[ \\t\\r\\n]+", "") : t;
+        shell.feed(trimEnd ? script.replaceFirst("[ \\t\\r\\n]+$", "") : script);
+        trimNext = false;
     }
 
     private static int count(String s) {
@@ -141,19 +204,22 @@ public final class GoTemplates {
                 out.append("{%").append(l).append(' ').append(tag).append(' ').append(r).append("%}");
             } else {
                 String expr = new Expr(body).pipeline();
-                out.append("{{").append(l).append(' ').append(expr).append(' ').append(filter()).append(' ').append(r).append("}}");
+                ShellContext.Where where = shell.where();
+                if (where.kind() == ShellContext.Where.Kind.REFUSED) {
+                    untranslated.add(name + ":" + line + ": " + original.replace("\n", " ") + " (" + where.reason() + ")");
+                    out.append("{#").append(l).append(" import-confd refused ").append(original.replace("#}", "# }"))
+                            .append(": ").append(where.reason()).append(" #}{{ ").append(REFUSED).append("() ").append(r)
+                            .append("}}");
+                } else {
+                    String filter = where.kind() == ShellContext.Where.Kind.COMMENT_LINE ? "| oneline" : "| sh";
+                    out.append("{{").append(l).append(' ').append(expr).append(' ').append(filter).append(' ').append(r).append("}}");
+                }
+                shell.feed(String.valueOf(ShellContext.VALUE));
             }
         } catch (Untranslatable e) {
             untranslated.add(name + ":" + line + ": " + original.replace("\n", " ") + " (" + e.getMessage() + ")");
             out.append("{# import-confd could not translate: ").append(original.replace("#}", "# }")).append(" #}");
         }
-    }
-
-    /** {@code | oneline} on a comment line of the script, {@code | sh} elsewhere. */
-    private String filter() {
-        int start = out.lastIndexOf("\n") + 1;
-        String lineSoFar = out.substring(start).stripLeading();
-        return lineSoFar.startsWith("#") ? "| oneline" : "| sh";
     }
 
     private String tag(String body) {
@@ -162,24 +228,30 @@ public final class GoTemplates {
                 throw new Untranslatable("{{end}} without an open block");
             }
             String b = blocks.pop();
+            endBranch();
             if (b.equals("with")) {
                 return "# end of the untranslated with #";
             }
             return b.equals("range") ? "endfor" : "endif";
         }
         if (body.equals("else")) {
+            elseBranch();
             return "else";
         }
         if (body.startsWith("else if ")) {
-            return "elseif " + new Expr(body.substring(8)).pipeline();
+            String e = new Expr(body.substring(8)).pipeline();
+            elseBranch();
+            return "elseif " + e;
         }
         if (body.startsWith("if ")) {
             String e = new Expr(body.substring(3)).pipeline();
             blocks.push("if");
+            branches.push(new Branch("if", line, offset, shell.snapshot()));
             return "if " + e;
         }
         if (body.startsWith("with ")) {
             blocks.push("with");
+            branches.push(new Branch("with", line, offset, null)); // its body stays in the output unconditionally
             throw new Untranslatable("'with' changes the dot; rewrite it with a variable");
         }
         if (body.startsWith("range ")) {
@@ -192,6 +264,7 @@ public final class GoTemplates {
             String item = variable(vars[vars.length - 1].trim());
             String e = new Expr(rest.substring(assign + 2)).pipeline();
             blocks.push("range");
+            branches.push(new Branch("range", line, offset, rangeStart()));
             if (vars.length == 2) {
                 String index = variable(vars[0].trim());
                 return "for " + item + " in " + e + " %}{% set " + index + " = loop.index";
@@ -210,6 +283,46 @@ public final class GoTemplates {
             return "set " + var + " = " + e;
         }
         return null;
+    }
+
+    private void elseBranch() {
+        Branch b = branches.peek();
+        if (b != null && b.start != null) {
+            b.ends.add(shell.snapshot());
+            b.hasElse = true;
+            shell.restore(b.start);
+        }
+    }
+
+    /**
+     * After {@code end}: the script may be in the state any branch left it in (a range's body may also run
+     * again or not at all); a later value is placed only where it lands the same way in all of them.
+     */
+    private void endBranch() {
+        Branch b = branches.pop();
+        if (b.start == null) {
+            return;
+        }
+        b.ends.add(shell.snapshot());
+        if (!b.hasElse || b.what.equals("range")) {
+            b.ends.add(b.start);
+        }
+        if (b.what.equals("range") && !ShellContext.covers(b.start, b.ends.get(0))) {
+            unstable.add(b.offset);
+            seeds.merge(b.offset, b.ends.get(0), (x, y) -> ShellContext.union(List.of(x, y)));
+        }
+        shell.join(b.ends);
+    }
+
+    /** The states a range's body starts in: where the range is, and where earlier passes saw the body end. */
+    private ShellContext.Snapshot rangeStart() {
+        if (giveUp.contains(offset)) {
+            shell.poison("in or after the {{range}} at line " + line + ", whose body leaves the script in different"
+                    + " quoting states each time it runs");
+        } else if (seeds.containsKey(offset)) {
+            shell.join(List.of(shell.snapshot(), seeds.get(offset)));
+        }
+        return shell.snapshot();
     }
 
     private static String variable(String v) {
