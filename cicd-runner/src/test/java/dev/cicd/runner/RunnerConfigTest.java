@@ -360,16 +360,4 @@ class RunnerConfigTest {
         assertEquals(OnFailure.UNDO, c.watch("rollout").orElseThrow().onFailure());
         assertEquals("registry.cn-hangzhou.aliyuncs.com/ns-demo", c.registry());
     }
-
-    @Test
-    void inClusterConfigMapOfTheDeployManifestsLoads(@TempDir Path tmp) throws IOException {
-        var yaml = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
-        var configMap = yaml.readTree(Path.of("..", "deploy", "40-configmap.yaml").toFile());
-        Path file = tmp.resolve("cicd.yaml");
-        Files.writeString(file, configMap.path("data").path("cicd.yaml").asText());
-        RunnerConfig c = RunnerConfig.load(file, Map.of());
-        assertEquals(List.of("rollout", "undo"), c.watches().stream().map(WatchConfig::name).toList());
-        assertEquals(Boolean.TRUE, c.kubernetes().inCluster());
-        assertEquals("/var/lib/cicd/logs", c.runner().logDir());
-    }
 }
