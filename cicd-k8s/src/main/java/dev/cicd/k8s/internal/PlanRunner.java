@@ -282,7 +282,35 @@ public final class PlanRunner {
                     pending.add(d.getMetadata().getNamespace() + "/" + d.getMetadata().getName());
                 }
             }
+            if (step.waitForRollouts()) {
+                waitForApplied(applied, sb);
+            }
             return sb.toString();
+        }
+
+        /** {@code apply.wait}: waits for the rollout of every Deployment applied, in order, as {@code waitForRollout}. */
+        private void waitForApplied(List<Applier.Applied> applied, StringBuilder sb) {
+            for (Applier.Applied a : applied) {
+                if (!(a.after() instanceof Deployment d)) {
+                    continue;
+                }
+                String ns = d.getMetadata().getNamespace();
+                String name = d.getMetadata().getName();
+                String target = ns + "/" + name;
+                Duration t = waitTimeout(Optional.empty());
+                if (t.isNegative() || t.isZero()) {
+                    throw new StepFailure(applied.size() + " object(s) applied, but the action's timeout of "
+                            + Durations.format(context.timeout()) + " was reached before waiting for deployment " + target);
+                }
+                try {
+                    sb.append("  rollout ").append(target).append(": ")
+                            .append(rollouts.waitForRollout(ns, name, t)).append('\n');
+                } catch (StepFailure f) {
+                    throw new StepFailure(String.join("; ", applied.stream().map(Applier.Applied::line).toList())
+                            + "; then the rollout of deployment " + target + " did not complete: " + f.getMessage(), f);
+                }
+                pending.remove(target);
+            }
         }
 
         private String defaultCause(Step.SetImage s) {
