@@ -369,10 +369,15 @@ class RunnerConfigTest {
     }
 
     @Test
-    void recipeExampleLoadsWithTheRecipesTwoWatches() {
+    void recipeExampleLoadsWithTheRecipesApplyAndTwoWatches() {
         Path recipe = Path.of("..", "examples", "recipe.yaml");
         RunnerConfig c = RunnerConfig.load(recipe, Map.of());
-        assertEquals(List.of("rollout", "undo"), c.watches().stream().map(WatchConfig::name).toList());
+        assertEquals(List.of("deploy", "rollout", "undo"), c.watches().stream().map(WatchConfig::name).toList());
+        WatchConfig deploy = c.watch("deploy").orElseThrow();
+        assertEquals("k8s-apply", deploy.builtinTemplateName().orElseThrow());
+        assertEquals(recipe.toAbsolutePath().getParent().resolve("manifests").normalize(),
+                Path.of(deploy.manifestRoot()).toAbsolutePath().normalize());
+        assertTrue(Files.isRegularFile(Path.of(deploy.manifestRoot(), "ns-demo1-dev", "demoproject", "deployment.yaml")));
         assertEquals(List.of("/cicd/rollout/trigger"), c.watch("rollout").orElseThrow().fullKeys());
         assertEquals(List.of("/cicd/undo/trigger"), c.watch("undo").orElseThrow().fullKeys());
         assertEquals("k8s-rollout", c.watch("rollout").orElseThrow().builtinTemplateName().orElseThrow());
