@@ -27,11 +27,17 @@ import java.util.Set;
  *   <li>The whole plan is checked before the first request: names (DNS-1123), image references, and the
  *       allow-lists of namespaces, Deployments and registries; {@code apply} manifests are read and checked
  *       the same way. A violation is {@link ActionResult#rejected} naming the field and value.</li>
+ *   <li>{@code apply.path} is read only below the {@link Builder#manifestRoot manifest root} (required for it;
+ *       {@code ..} and symlinks leaving it refused); cluster-scoped kinds are rejected unless
+ *       {@link Builder#allowedKinds} lists them.</li>
  *   <li>Every Deployment the plan touches is locked for the plan's duration (one lock per cluster and
  *       {@code namespace/name}, shared by all actions of the JVM): a rollout and an undo of one Deployment
  *       never overlap; different Deployments proceed in parallel.</li>
  *   <li>A failing step ends the plan with {@link ActionResult#failed}; with {@link OnFailure#UNDO} a failed
  *       {@code waitForRollout} rolls back to the revision recorded before the plan's {@code setImage}.</li>
+ *   <li>{@code rolloutUndo} and that rollback send one JSON patch that first {@code test}s the state read (uid,
+ *       generation, container images): a Deployment someone changed in between is not undone, the outcome is
+ *       {@code FAILED} saying it was "changed by someone else since it was read".</li>
  *   <li>The result's output holds one summary line per step (and the rollout history tables), then a
  *       {@code result:} line with the verdict.</li>
  * </ul>
@@ -77,6 +83,15 @@ public final class KubernetesAction implements Action {
 
         /** A step ended; {@code summary} is the step's summary or the failure's reason. */
         default void stepFinished(int index, Step step, boolean succeeded, String summary) {
+        }
+
+        /**
+         * A JSON patch of {@code namespace/deployment} is about to be sent: the Deployment was read and the patch
+         * built from it. {@code operation} is {@code setImage}, {@code rolloutUndo} or {@code rollback} (the
+         * undo of {@code onFailure: undo}). The patch carries {@code test} operations on what was read, so a
+         * change made between the read and this call makes it fail.
+         */
+        default void beforePatch(String target, String operation) {
         }
     }
 
@@ -132,6 +147,7 @@ public final class KubernetesAction implements Action {
         private Set<String> namespaces = Set.of();
         private Set<String> deployments = Set.of();
         private Set<String> registries = Set.of();
+        private Set<String> kinds = Set.of();
         private OnFailure onFailure = OnFailure.NONE;
         private Duration defaultWaitTimeout = Duration.ofMinutes(5);
         private Duration pollInterval = Duration.ofMillis(250);
@@ -158,6 +174,16 @@ public final class KubernetesAction implements Action {
         /** Registries ({@code host} or {@code host:port}) images may come from; empty (default) allows all. */
         public Builder allowedRegistries(Set<String> registries) {
             this.registries = new LinkedHashSet<>(registries);
+            return this;
+        }
+
+        /**
+         * Cluster-scoped kinds ({@code ClusterRole}, {@code CustomResourceDefinition}, ...) that {@code apply} may
+         * send; default none, so a manifest with one is rejected before any request. Namespaces are not listed
+         * here: one is allowed when its name is on {@link #allowedNamespaces}. Namespaced kinds need no entry.
+         */
+        public Builder allowedKinds(Set<String> kinds) {
+            this.kinds = new LinkedHashSet<>(kinds);
             return this;
         }
 
@@ -188,7 +214,11 @@ public final class KubernetesAction implements Action {
             return this;
         }
 
-        /** When set, {@code apply.path} resolves against this directory and must stay below it. */
+        /**
+         * The directory {@code apply.path} resolves against; required by plans that apply a {@code path}
+         * (without it they are rejected, naming this setting). The path's real location (symlinks resolved)
+         * must stay below the root's; {@code ..} is refused.
+         */
         public Builder manifestRoot(Path root) {
             this.manifestRoot = Objects.requireNonNull(root, "manifestRoot");
             return this;
@@ -220,13 +250,18 @@ public final class KubernetesAction implements Action {
                     throw new IllegalArgumentException("allowedRegistries entries are host or host:port, was '" + r + "'");
                 }
             }
+            for (String k : kinds) {
+                if (!k.matches("[A-Z][A-Za-z0-9]{0,62}")) {
+                    throw new IllegalArgumentException("allowedKinds entries are kinds like ClusterRole, was '" + k + "'");
+                }
+            }
             if (defaultWaitTimeout.isNegative() || defaultWaitTimeout.isZero()) {
                 throw new IllegalArgumentException("defaultWaitTimeout must be positive, was " + defaultWaitTimeout);
             }
             if (pollInterval.isNegative() || pollInterval.isZero()) {
                 throw new IllegalArgumentException("pollInterval must be positive, was " + pollInterval);
             }
-            return new KubernetesAction(client, new ActionSettings(namespaces, deployments, registries, onFailure,
+            return new KubernetesAction(client, new ActionSettings(namespaces, deployments, registries, kinds, onFailure,
                     defaultWaitTimeout, pollInterval, clock, Optional.ofNullable(manifestRoot), listener));
         }
     }

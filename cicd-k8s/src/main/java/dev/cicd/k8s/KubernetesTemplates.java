@@ -17,6 +17,13 @@ public final class KubernetesTemplates {
     public static final String UNDO = "k8s-undo.peb";
 
     /**
+     * Apply trigger ({@code {"action":"apply","k8sNamespace":"NS","appName":"APP"}}) -> {@code apply} of the
+     * directory {@code NS/APP/} below the action's manifest root, with {@code wait: true} (the rollout of every
+     * Deployment it applied). Needs {@code KubernetesAction.Builder.manifestRoot}.
+     */
+    public static final String APPLY = "k8s-apply.peb";
+
+    /**
      * The renderer variable {@link #ROLLOUT} builds the image from ({@code REGISTRY/APP-SVC:TAG}): pass it with
      * {@code PebbleRenderer.builder().variable(KubernetesTemplates.REGISTRY_VARIABLE, "registry.example.com/ns")}.
      */

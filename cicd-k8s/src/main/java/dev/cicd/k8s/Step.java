@@ -139,11 +139,15 @@ public sealed interface Step {
     /**
      * Server-side apply every YAML document of a file, a directory (recursive) or an inline manifest.
      *
-     * @param path      a file or directory; exactly one of {@code path} and {@code manifest} is given
+     * @param path      a file or directory below the action's manifest root; exactly one of {@code path} and
+     *                  {@code manifest} is given
      * @param manifest  YAML text with one or more documents
      * @param namespace the namespace for namespaced objects that name none
+     * @param waitForRollouts {@code wait:} in a plan; after applying, wait (like {@code waitForRollout}, with the action's default timeout) for
+     *                  the rollout of every Deployment the step applied, in the order applied
      */
-    record Apply(Optional<String> path, Optional<String> manifest, Optional<String> namespace) implements Step {
+    record Apply(Optional<String> path, Optional<String> manifest, Optional<String> namespace, boolean waitForRollouts)
+            implements Step {
         public Apply {
             path = path == null ? Optional.empty() : path;
             manifest = manifest == null ? Optional.empty() : manifest;
@@ -158,6 +162,11 @@ public sealed interface Step {
             namespace.ifPresent(n -> Validation.dns1123Label("apply.namespace", n));
         }
 
+        /** An apply that does not wait. */
+        public Apply(Optional<String> path, Optional<String> manifest, Optional<String> namespace) {
+            this(path, manifest, namespace, false);
+        }
+
         @Override
         public String type() {
             return "apply";
@@ -166,7 +175,8 @@ public sealed interface Step {
         @Override
         public String describe() {
             return "apply " + path.map(p -> "path " + p).orElse("inline manifest")
-                    + namespace.map(n -> " (namespace " + n + ")").orElse("");
+                    + namespace.map(n -> " (namespace " + n + ")").orElse("")
+                    + (waitForRollouts ? ", waiting for its Deployments" : "");
         }
     }
 

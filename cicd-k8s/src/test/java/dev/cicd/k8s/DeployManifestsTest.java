@@ -195,7 +195,8 @@ class DeployManifestsTest {
                 data: {a: "1"}
                 """);
         try (KubernetesFixture k8s = KubernetesFixture.builder().backend(KubernetesBackend.SIMULATED).build()) {
-            KubernetesAction action = KubernetesAction.builder(k8s.client()).allowedNamespaces(Set.of(NS)).build();
+            KubernetesAction action = KubernetesAction.builder(k8s.client()).allowedNamespaces(Set.of(NS))
+                    .manifestRoot(work).build();
             k8s.requestLog().clear();
             assertEquals(Outcome.Kind.APPLIED, run(action, "steps:\n  - apply: {path: \"" + dir + "\"}\n", work).kind());
             assertEquals(granted, permissionsUsed(k8s.requestLog()));

@@ -52,7 +52,7 @@ class KubernetesActionTest {
                 .rolloutDelay(Duration.ofMillis(100)).failAfter(Duration.ofMillis(600)).build();
         client = k8s.client();
         action = KubernetesAction.builder(client).allowedNamespaces(Set.of(NS, "ns-other"))
-                .pollInterval(Duration.ofMillis(50)).defaultWaitTimeout(Duration.ofSeconds(10)).build();
+                .pollInterval(Duration.ofMillis(50)).defaultWaitTimeout(Duration.ofSeconds(10)).manifestRoot(work).build();
     }
 
     @AfterAll

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cicd.core.CicdException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
@@ -37,6 +38,22 @@ class KubernetesPlanTest {
         assertEquals(OptionalLong.empty(), ((Step.RolloutUndo) plan.steps().get(4)).toRevision());
         assertEquals(new Step.Apply(Optional.of("manifests/demo"), Optional.empty(), Optional.of("ns-demo1-dev")),
                 plan.steps().get(5));
+    }
+
+    @Test
+    void applyWaitIsTrueOrFalseAndDefaultsToFalse() {
+        KubernetesPlan plan = KubernetesPlan.parse("""
+                steps:
+                  - apply: {path: "ns/app/", namespace: "ns", wait: true}
+                  - apply: {path: "ns/app/", wait: "false"}
+                  - apply: {path: "ns/app/"}
+                """);
+        assertEquals(List.of(true, false, false),
+                plan.steps().stream().map(s -> ((Step.Apply) s).waitForRollouts()).toList());
+        CicdException e = assertThrows(CicdException.class, () -> KubernetesPlan.parse(
+                "steps:\n  - apply: {path: \"ns/app/\", wait: \"yes\"}\n"));
+        assertEquals(CicdException.Code.INVALID_FIELD, e.code());
+        assertTrue(e.getMessage().contains("apply.wait must be true or false, was 'yes'"), e.getMessage());
     }
 
     @Test

@@ -33,17 +33,23 @@ import java.util.regex.Pattern;
  * @param allowedDeployments kubernetes: deployments it may change ({@code name} or {@code namespace/name}); empty = any
  * @param allowedRegistries  kubernetes: registry hosts ({@code host[:port]}) images may come from; empty = any
  * @param onFailure          kubernetes: {@code none} or {@code undo}
+ * @param manifestRoot       kubernetes: the directory {@code apply.path} resolves against and may not leave
+ *                           (relative to the config file); required by plans that apply a path, e.g.
+ *                           {@code builtin:k8s-apply}; {@code ""} (default) = none
+ * @param allowedKinds       kubernetes: cluster-scoped kinds ({@code ClusterRole}, ...) {@code apply} may send;
+ *                           empty (default) = none (a Namespace on {@code allowedNamespaces} needs no entry)
  */
 public record WatchConfig(String name, String prefix, List<String> keys, String template, WatchAction action,
                           Boolean dedupe, Duration timeout, String target, Coalesce coalesce,
                           List<String> allowedNamespaces, List<String> allowedDeployments, List<String> allowedRegistries,
-                          OnFailure onFailure) {
+                          OnFailure onFailure, String manifestRoot, List<String> allowedKinds) {
 
     /** Template names that start with this prefix are built in (shipped on the class path). */
     public static final String BUILTIN = "builtin:";
 
     private static final Pattern WATCH_NAME = Pattern.compile("[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?");
     private static final Pattern REGISTRY_HOST = Pattern.compile("[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?");
+    private static final Pattern KIND = Pattern.compile("[A-Z][A-Za-z0-9]{0,62}");
     private static final Pattern DEPLOYMENT_REF = Pattern.compile(
             "([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?/)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 
@@ -75,7 +81,7 @@ public record WatchConfig(String name, String prefix, List<String> keys, String 
         }
         if (template == null || template.isBlank()) {
             throw new KeyProblem("template", "is required: a file relative to the config file, or builtin:k8s-rollout, "
-                    + "builtin:k8s-undo, builtin:confd-rollout, builtin:confd-undo");
+                    + "builtin:k8s-undo, builtin:k8s-apply, builtin:confd-rollout, builtin:confd-undo");
         }
         template = template.trim();
         if (template.startsWith(BUILTIN) && template.length() == BUILTIN.length()) {
@@ -98,6 +104,8 @@ public record WatchConfig(String name, String prefix, List<String> keys, String 
         allowedRegistries = names("allowedRegistries", allowedRegistries, REGISTRY_HOST,
                 "a registry host like registry.example.com or registry.example.com:5000");
         onFailure = onFailure == null ? OnFailure.NONE : onFailure;
+        manifestRoot = manifestRoot == null ? "" : manifestRoot.trim();
+        allowedKinds = names("allowedKinds", allowedKinds, KIND, "a kind like ClusterRole");
         if (action.isKubernetes() && allowedNamespaces.isEmpty()) {
             throw new KeyProblem("allowedNamespaces", "a kubernetes watch must list the namespaces it may change");
         }
@@ -114,6 +122,12 @@ public record WatchConfig(String name, String prefix, List<String> keys, String 
             }
             if (onFailure != OnFailure.NONE) {
                 throw new KeyProblem("onFailure", "applies to kubernetes actions only");
+            }
+            if (!manifestRoot.isEmpty()) {
+                throw new KeyProblem("manifestRoot", "applies to kubernetes actions only");
+            }
+            if (!allowedKinds.isEmpty()) {
+                throw new KeyProblem("allowedKinds", "applies to kubernetes actions only; a shell template validates its own input");
             }
         }
     }

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Timeout;
 class DemoIT {
 
     @Test
-    void demoRunsTheRecipesSelftestUndoAndRejectionAndPasses() throws Exception {
+    void demoRunsTheRecipesSelftestUndoRejectionAndApplyAndPasses() throws Exception {
         JarProcess.Finished r = JarProcess.run(Duration.ofMinutes(3), Map.of(), "demo", "--times", "4");
         assertEquals(0, r.exitCode(), r.toString());
         String out = r.out();
@@ -25,6 +25,10 @@ class DemoIT {
         assertTrue(out.contains("selftest passed"), out);
         assertTrue(out.contains("applied by watch undo"), out);
         assertTrue(out.contains("rejected by watch rollout: step 1 (setImage): setImage.namespace 'kube-system'"), out);
+        assertTrue(out.contains("put /cicd/deploy/trigger {\"action\":\"apply\",\"k8sNamespace\":\"ns-demo1-dev\","
+                + "\"appName\":\"demoproject\"}"), out);
+        assertTrue(out.contains(": applied by watch deploy"), out);
+        assertTrue(out.contains("Deployment demoproject applied and rolled out: 2/2 replicas available"), out);
         assertTrue(out.contains("demo passed"), out);
     }
 }

@@ -293,6 +293,10 @@ class RunnerConfigTest {
                 Arguments.of("    template: builtin:k8s-rollout\n", "    template: builtin:confd-rollout\n", ":11: watches[0].template: builtin:confd-rollout renders a shell script; it needs action: shell"),
                 Arguments.of("    allowedNamespaces: [ns-demo1-dev]\n", "    allowedNamespaces: [ns-demo1-dev]\n    allowedRegistries: [registry.example.com/ns-demo]\n", ":14: watches[0].allowedRegistries: 'registry.example.com/ns-demo' is not a registry host"),
                 Arguments.of("    allowedNamespaces: [ns-demo1-dev]\n", "    allowedNamespaces: [ns-demo1-dev]\n    allowedDeployments: [ns-demo1-dev/Demo]\n", ":14: watches[0].allowedDeployments: 'ns-demo1-dev/Demo' is not a deployment name or namespace/name"),
+                Arguments.of("    template: builtin:k8s-rollout\n", "    template: builtin:k8s-apply\n", ":11: watches[0].template: builtin:k8s-apply applies a directory below the manifest root; set watches[].manifestRoot (or CICD_WATCHES_ROLLOUT_MANIFEST_ROOT)"),
+                Arguments.of("    allowedNamespaces: [ns-demo1-dev]\n", "    allowedNamespaces: [ns-demo1-dev]\n    manifestRoot: no-such-dir\n", ":14: watches[0].manifestRoot: directory "),
+                Arguments.of("    allowedNamespaces: [ns-demo1-dev]\n", "    allowedNamespaces: [ns-demo1-dev]\n    allowedKinds: [clusterroles]\n", ":14: watches[0].allowedKinds: 'clusterroles' is not a kind like ClusterRole"),
+                Arguments.of("        timeout: 2m\n", "        timeout: 2m\n    manifestRoot: m\n", ":22: watches[1].manifestRoot: applies to kubernetes actions only"),
                 Arguments.of("  httpPort: 8080\n", "  httpPort: 8080\n  httpPort: 9090\n", ":7: not valid YAML: Duplicate field 'httpPort'"),
                 Arguments.of("  httpPort: 8080\n", "  httpPort: [8080\n", "not valid YAML"));
     }
@@ -304,6 +308,22 @@ class RunnerConfigTest {
         String msg = error(BASE.replace(from, to));
         assertTrue(msg.contains(expected), "expected '" + expected + "' in: " + msg);
         assertTrue(msg.contains("cicd.yaml"), msg);
+    }
+
+    @Test
+    void manifestRootIsADirectoryRelativeToTheConfigFileAndAllowedKindsAreKept() throws IOException {
+        Files.createDirectories(dir.resolve("manifests/ns-demo1-dev"));
+        RunnerConfig c = load(BASE.replace("    allowedNamespaces: [ns-demo1-dev]\n",
+                "    allowedNamespaces: [ns-demo1-dev]\n    manifestRoot: manifests\n    allowedKinds: [ClusterRole]\n"), Map.of());
+        WatchConfig w = c.watch("rollout").orElseThrow();
+        assertEquals(dir.resolve("manifests").toString(), w.manifestRoot());
+        assertEquals(List.of("ClusterRole"), w.allowedKinds());
+        assertEquals("", c.watch("deploy-script").orElseThrow().manifestRoot(), "none by default");
+
+        RunnerConfig env = load(BASE, Map.of("CICD_WATCHES_ROLLOUT_MANIFEST_ROOT", "manifests/ns-demo1-dev",
+                "CICD_WATCHES_ROLLOUT_ALLOWED_KINDS", "ClusterRole,StorageClass"));
+        assertEquals(dir.resolve("manifests/ns-demo1-dev").toString(), env.watch("rollout").orElseThrow().manifestRoot());
+        assertEquals(List.of("ClusterRole", "StorageClass"), env.watch("rollout").orElseThrow().allowedKinds());
     }
 
     @Test
@@ -349,10 +369,15 @@ class RunnerConfigTest {
     }
 
     @Test
-    void recipeExampleLoadsWithTheRecipesTwoWatches() {
+    void recipeExampleLoadsWithTheRecipesApplyAndTwoWatches() {
         Path recipe = Path.of("..", "examples", "recipe.yaml");
         RunnerConfig c = RunnerConfig.load(recipe, Map.of());
-        assertEquals(List.of("rollout", "undo"), c.watches().stream().map(WatchConfig::name).toList());
+        assertEquals(List.of("deploy", "rollout", "undo"), c.watches().stream().map(WatchConfig::name).toList());
+        WatchConfig deploy = c.watch("deploy").orElseThrow();
+        assertEquals("k8s-apply", deploy.builtinTemplateName().orElseThrow());
+        assertEquals(recipe.toAbsolutePath().getParent().resolve("manifests").normalize(),
+                Path.of(deploy.manifestRoot()).toAbsolutePath().normalize());
+        assertTrue(Files.isRegularFile(Path.of(deploy.manifestRoot(), "ns-demo1-dev", "demoproject", "deployment.yaml")));
         assertEquals(List.of("/cicd/rollout/trigger"), c.watch("rollout").orElseThrow().fullKeys());
         assertEquals(List.of("/cicd/undo/trigger"), c.watch("undo").orElseThrow().fullKeys());
         assertEquals("k8s-rollout", c.watch("rollout").orElseThrow().builtinTemplateName().orElseThrow());

@@ -49,6 +49,14 @@ public final class Manifests {
 
     /** Every object of a file or a directory tree. */
     public static List<Item> load(Path path, KubernetesSerialization serialization) {
+        return load(path, null, serialization);
+    }
+
+    /**
+     * Every object of a file or a directory tree whose files all really lie below {@code realRoot} (a real
+     * path, see {@link Path#toRealPath}): a file that is a symlink leading outside it is refused, naming it.
+     */
+    public static List<Item> load(Path path, Path realRoot, KubernetesSerialization serialization) {
         if (!Files.exists(path)) {
             throw invalid("apply.path " + path + " does not exist");
         }
@@ -69,6 +77,9 @@ public final class Manifests {
         }
         List<Item> items = new ArrayList<>();
         for (Path f : files) {
+            if (realRoot != null) {
+                requireBelow(f, realRoot);
+            }
             String text;
             try {
                 text = Files.readString(f, StandardCharsets.UTF_8);
@@ -79,6 +90,19 @@ public final class Manifests {
             items.addAll(parseDocuments(name, text, serialization));
         }
         return namespacesFirst(items);
+    }
+
+    private static void requireBelow(Path f, Path realRoot) {
+        Path real;
+        try {
+            real = f.toRealPath();
+        } catch (IOException e) {
+            throw invalid("apply.path file " + f + " cannot be resolved: " + e.getMessage());
+        }
+        if (!real.startsWith(realRoot)) {
+            throw invalid("apply.path file " + f + " leads to " + real + ", outside the manifest root " + realRoot
+                    + " (a symlink leaving the root is refused)");
+        }
     }
 
     /** Every object of inline YAML text. */

@@ -67,9 +67,13 @@ public final class PlanChecker {
                     checkRegistry("setImage.image", s.image());
                 }
                 if (step instanceof Step.Apply a) {
-                    List<Manifests.Item> items = a.path().isPresent()
-                            ? Manifests.load(resolve(a.path().get()), serialization)
-                            : Manifests.parse("apply.manifest", a.manifest().orElseThrow(), serialization);
+                    List<Manifests.Item> items;
+                    if (a.path().isPresent()) {
+                        Path realRoot = realRoot(a.path().get());
+                        items = Manifests.load(resolve(a.path().get(), realRoot), realRoot, serialization);
+                    } else {
+                        items = Manifests.parse("apply.manifest", a.manifest().orElseThrow(), serialization);
+                    }
                     if (items.isEmpty()) {
                         throw invalid("apply found no Kubernetes object in " + a.path().orElse("apply.manifest"));
                     }
@@ -112,23 +116,56 @@ public final class PlanChecker {
         }
     }
 
-    private Path resolve(String path) {
-        Path p = Path.of(path);
-        if (settings.manifestRoot().isEmpty()) {
-            return p.toAbsolutePath().normalize();
-        }
-        Path root = settings.manifestRoot().get().toAbsolutePath().normalize();
-        Path resolved = root.resolve(p).normalize();
+    /** The real path of the manifest root; an {@code apply.path} without one is refused, naming the setting. */
+    private Path realRoot(String path) {
+        Path root = settings.manifestRoot().orElseThrow(() -> invalid("apply.path '" + path
+                + "' needs a manifest root, and none is configured: set manifestRoot (KubernetesAction.builder()"
+                + ".manifestRoot(dir); runner config watches[].manifestRoot); no file is read without one"));
         try {
-            Path real = Files.exists(resolved) ? resolved.toRealPath() : resolved;
-            Path realRoot = Files.exists(root) ? root.toRealPath() : root;
-            if (!real.startsWith(realRoot)) {
-                throw invalid("apply.path '" + path + "' is outside the manifest root " + root);
+            Path real = root.toRealPath();
+            if (!Files.isDirectory(real)) {
+                throw invalid("the manifest root " + root + " is not a directory");
             }
+            return real;
+        } catch (IOException e) {
+            throw invalid("the manifest root " + root + " does not exist or cannot be read: " + e);
+        }
+    }
+
+    /**
+     * {@code path} below the root, as a real path (every symlink resolved), which must lie below the root's
+     * real path. {@code ..} is refused outright.
+     */
+    private Path resolve(String path, Path realRoot) {
+        Path p;
+        try {
+            p = Path.of(path);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw invalid("apply.path '" + path + "' is not a valid path: " + e.getMessage());
+        }
+        for (Path part : p) {
+            if (part.toString().equals("..")) {
+                throw invalid("apply.path '" + path + "' contains '..'; paths stay below the manifest root " + realRoot);
+            }
+        }
+        Path resolved = realRoot.resolve(p).normalize();
+        if (!resolved.startsWith(realRoot)) {
+            throw invalid("apply.path '" + path + "' is outside the manifest root " + realRoot);
+        }
+        if (!Files.exists(resolved)) {
+            throw invalid("apply.path '" + path + "' does not exist (looked for " + resolved + ")");
+        }
+        Path real;
+        try {
+            real = resolved.toRealPath();
         } catch (IOException e) {
             throw invalid("apply.path '" + path + "' cannot be resolved: " + e.getMessage());
         }
-        return resolved;
+        if (!real.startsWith(realRoot)) {
+            throw invalid("apply.path '" + path + "' leads to " + real + ", outside the manifest root " + realRoot
+                    + " (a symlink leaving the root is refused)");
+        }
+        return real;
     }
 
     private void checkObject(Manifests.Item item, Step.Apply step, Set<String> targets) {
@@ -137,6 +174,11 @@ public final class PlanChecker {
         String name = o.getMetadata().getName();
         if (name.length() > 253 || name.chars().anyMatch(c -> c == '/' || c == '%' || c < 0x21 || c == 0x7f)) {
             throw invalid("metadata.name '" + name + "' of " + what + " is not a valid object name");
+        }
+        if (!(o instanceof Namespaced) && !(o instanceof Namespace)
+                && !settings.allowedKinds().contains(o.getKind())) {
+            throw invalid(what + " " + name + " is cluster-scoped; apply sends a cluster-scoped kind only when "
+                    + "allowedKinds lists it (allowedKinds: " + sorted(settings.allowedKinds()) + ")");
         }
         if (o instanceof Namespace) {
             checkNamespace("metadata.name of " + what, name);

@@ -30,7 +30,7 @@ public final class PlanParser {
             "rolloutHistory", Set.of("namespace", "deployment"),
             "rolloutUndo", Set.of("namespace", "deployment", "toRevision"),
             "waitForRollout", Set.of("namespace", "deployment", "timeout"),
-            "apply", Set.of("path", "manifest", "namespace"));
+            "apply", Set.of("path", "manifest", "namespace", "wait"));
 
     private PlanParser() {
     }
@@ -113,7 +113,8 @@ public final class PlanParser {
                         revision(args, p + "toRevision"));
                 case "waitForRollout" -> new Step.WaitForRollout(req(args, p, "namespace"),
                         req(args, p, "deployment"), duration(args, p + "timeout"));
-                default -> new Step.Apply(opt(args, p, "path"), opt(args, p, "manifest"), opt(args, p, "namespace"));
+                default -> new Step.Apply(opt(args, p, "path"), opt(args, p, "manifest"), opt(args, p, "namespace"),
+                        bool(args, p + "wait"));
             };
         } catch (CicdException e) {
             throw new CicdException(e.code(), "step " + n + " (" + type + "): " + e.getMessage(), e);
@@ -147,6 +148,20 @@ public final class PlanParser {
             return OptionalLong.of(Long.parseLong(v.asText()));
         }
         throw invalid(field + " must be a positive revision number, was '" + v.asText() + "'");
+    }
+
+    private static boolean bool(JsonNode args, String field) {
+        JsonNode v = args.get("wait");
+        if (v == null || v.isNull()) {
+            return false;
+        }
+        if (v.isBoolean()) {
+            return v.asBoolean();
+        }
+        if (v.isTextual() && (v.asText().equals("true") || v.asText().equals("false"))) {
+            return Boolean.parseBoolean(v.asText());
+        }
+        throw invalid(field + " must be true or false, was '" + v.asText() + "'");
     }
 
     private static Optional<Duration> duration(JsonNode args, String field) {

@@ -47,8 +47,9 @@ public final class PlanRunner {
         this.client = client;
         this.settings = settings;
         this.checker = new PlanChecker(settings, client.getKubernetesSerialization());
-        this.rollouts = new Rollouts(client, settings.pollInterval());
-        this.revisions = new Revisions(client);
+        DeploymentPatch.BeforePatch hook = (target, operation) -> settings.listener().beforePatch(target, operation);
+        this.rollouts = new Rollouts(client, settings.pollInterval(), hook);
+        this.revisions = new Revisions(client, hook);
         this.applier = new Applier(client);
         this.locks = locks;
         this.cluster = String.valueOf(client.getMasterUrl());
@@ -121,6 +122,8 @@ public final class PlanRunner {
         private final StringBuilder out = new StringBuilder();
         /** namespace/deployment -> revision before this plan's first setImage that changed its image. */
         private final Map<String, Long> recorded = new LinkedHashMap<>();
+        /** namespace/deployment -> container -> image this plan's setImage steps set (what a rollback may undo). */
+        private final Map<String, Map<String, String>> setByPlan = new LinkedHashMap<>();
         /** Whether a step sent a change (a patch, an undo, an apply that created or configured something). */
         private boolean changed;
         /** namespace/deployment whose spec was already right but whose rollout was not yet seen complete. */
@@ -195,7 +198,8 @@ public final class PlanRunner {
             }
             Revisions.UndoResult undo;
             try {
-                undo = revisions.undo(w.namespace(), w.deployment(), OptionalLong.of(revision));
+                undo = revisions.undo(w.namespace(), w.deployment(), OptionalLong.of(revision), "rollback",
+                        setByPlan.getOrDefault(w.target(), Map.of()));
             } catch (StepFailure f) {
                 out.append("rollback ").append(w.target()).append(" to revision ").append(revision)
                         .append(": FAILED: ").append(f.getMessage()).append('\n');
@@ -205,7 +209,7 @@ public final class PlanRunner {
                 return "rollback to revision " + revision + " failed: " + ApiErrors.describe(e);
             }
             out.append("rollback ").append(w.target()).append(": ").append(undo.summary()).append('\n');
-            Duration t = waitTimeout(w);
+            Duration t = waitTimeout(w.timeout());
             if (t.isNegative() || t.isZero()) {
                 return "rolled back to " + revision + " (not verified: the action's timeout was reached)";
             }
@@ -225,7 +229,7 @@ public final class PlanRunner {
                 return setImage(s);
             }
             if (step instanceof Step.WaitForRollout w) {
-                String summary = rollouts.waitForRollout(w.namespace(), w.deployment(), waitTimeout(w));
+                String summary = rollouts.waitForRollout(w.namespace(), w.deployment(), waitTimeout(w.timeout()));
                 pending.remove(w.target());
                 return summary;
             }
@@ -234,10 +238,10 @@ public final class PlanRunner {
             }
             if (step instanceof Step.RolloutUndo u) {
                 changed = true; // an undo always acts, like kubectl rollout undo: never "in sync"
-                return revisions.undo(u.namespace(), u.deployment(), u.toRevision()).summary();
+                return revisions.undo(u.namespace(), u.deployment(), u.toRevision(), "rolloutUndo", Map.of()).summary();
             }
-            if (step instanceof Step.Apply) {
-                return apply(checked.manifests().get(index));
+            if (step instanceof Step.Apply a) {
+                return apply(a, checked.manifests().get(index));
             }
             throw new IllegalStateException("unknown step " + step);
         }
@@ -250,7 +254,10 @@ public final class PlanRunner {
             String cause = s.changeCause().orElseGet(() -> defaultCause(s));
             Rollouts.SetImageResult r = rollouts.setImage(s.namespace(), s.deployment(), s.container(), s.image(), cause);
             switch (r.change()) {
-                case PATCHED -> changed = true;
+                case PATCHED -> {
+                    changed = true;
+                    setByPlan.computeIfAbsent(s.target(), t -> new LinkedHashMap<>()).put(s.container(), s.image());
+                }
                 case ROLLOUT_PENDING -> pending.add(s.target());
                 case IN_SYNC -> { }
             }
@@ -262,7 +269,7 @@ public final class PlanRunner {
             return r.summary() + (rev == null ? "" : " (revision before: " + rev + ")");
         }
 
-        private String apply(List<Manifests.Item> items) {
+        private String apply(Step.Apply step, List<Manifests.Item> items) {
             List<Applier.Applied> applied = applier.apply(items);
             StringBuilder sb = new StringBuilder();
             sb.append("  ").append(applied.size()).append(applied.size() == 1 ? " object" : " objects")
@@ -275,7 +282,35 @@ public final class PlanRunner {
                     pending.add(d.getMetadata().getNamespace() + "/" + d.getMetadata().getName());
                 }
             }
+            if (step.waitForRollouts()) {
+                waitForApplied(applied, sb);
+            }
             return sb.toString();
+        }
+
+        /** {@code apply.wait}: waits for the rollout of every Deployment applied, in order, as {@code waitForRollout}. */
+        private void waitForApplied(List<Applier.Applied> applied, StringBuilder sb) {
+            for (Applier.Applied a : applied) {
+                if (!(a.after() instanceof Deployment d)) {
+                    continue;
+                }
+                String ns = d.getMetadata().getNamespace();
+                String name = d.getMetadata().getName();
+                String target = ns + "/" + name;
+                Duration t = waitTimeout(Optional.empty());
+                if (t.isNegative() || t.isZero()) {
+                    throw new StepFailure(applied.size() + " object(s) applied, but the action's timeout of "
+                            + Durations.format(context.timeout()) + " was reached before waiting for deployment " + target);
+                }
+                try {
+                    sb.append("  rollout ").append(target).append(": ")
+                            .append(rollouts.waitForRollout(ns, name, t)).append('\n');
+                } catch (StepFailure f) {
+                    throw new StepFailure(String.join("; ", applied.stream().map(Applier.Applied::line).toList())
+                            + "; then the rollout of deployment " + target + " did not complete: " + f.getMessage(), f);
+                }
+                pending.remove(target);
+            }
         }
 
         private String defaultCause(Step.SetImage s) {
@@ -283,8 +318,8 @@ public final class PlanRunner {
                     + event.map(e -> ", trigger revision " + e.modRevision()).orElse("") + ")";
         }
 
-        private Duration waitTimeout(Step.WaitForRollout w) {
-            Duration wanted = w.timeout().orElse(settings.defaultWaitTimeout());
+        private Duration waitTimeout(Optional<Duration> timeout) {
+            Duration wanted = timeout.orElse(settings.defaultWaitTimeout());
             Duration left = remaining();
             return left.compareTo(wanted) < 0 ? left : wanted;
         }

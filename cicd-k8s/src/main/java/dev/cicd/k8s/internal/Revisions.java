@@ -50,6 +50,7 @@ final class Revisions {
 
     private final KubernetesClient client;
     private final KubernetesSerialization serialization;
+    private final DeploymentPatch.BeforePatch beforePatch;
 
     /**
      * One revision of a Deployment.
@@ -66,9 +67,10 @@ final class Revisions {
         }
     }
 
-    Revisions(KubernetesClient client) {
+    Revisions(KubernetesClient client, DeploymentPatch.BeforePatch beforePatch) {
         this.client = Objects.requireNonNull(client, "client");
         this.serialization = client.getKubernetesSerialization();
+        this.beforePatch = Objects.requireNonNull(beforePatch, "beforePatch");
     }
 
     /** The Deployment's current revision: its revision annotation, else the highest owned revision. */
@@ -170,14 +172,29 @@ final class Revisions {
     /**
      * Rolls back like {@code kubectl rollout undo}: the target ReplicaSet's pod template, minus the
      * {@value #HASH_LABEL} label, replaces the Deployment's, and its annotations (change-cause among them)
-     * are copied onto the Deployment, in one JSON patch.
+     * are copied onto the Deployment, in one JSON patch. The patch is guarded by {@code test} operations on
+     * what was read (see {@link DeploymentPatch#readState}): when someone changed the Deployment's spec
+     * since, the API server refuses it and the undo fails with {@link DeploymentPatch#CHANGED_BY_SOMEONE_ELSE},
+     * leaving that newer change in place.
      *
      * @param toRevision a revision, or empty for the highest owned revision below the current one
+     * @param operation  what undoes, for {@link DeploymentPatch.BeforePatch} ({@code rolloutUndo} or {@code rollback})
+     * @param expected   container -> image the Deployment must still run (what this plan's {@code setImage}
+     *                   set), or empty; when it runs something else the undo is not sent
      * @return a one-line summary naming the revision rolled back to
      */
-    UndoResult undo(String ns, String name, OptionalLong toRevision) {
+    UndoResult undo(String ns, String name, OptionalLong toRevision, String operation, Map<String, String> expected) {
         Deployment d = Rollouts.require(client, ns, name);
         String target = ns + "/" + name;
+        Map<String, String> running = DeploymentPatch.images(d);
+        for (Map.Entry<String, String> e : expected.entrySet()) {
+            String now = running.get(e.getKey());
+            if (!e.getValue().equals(now)) {
+                throw new StepFailure("deployment " + target + " was " + DeploymentPatch.CHANGED_BY_SOMEONE_ELSE
+                        + ": container " + e.getKey() + " runs " + (now == null ? "nothing (no such container)" : now)
+                        + ", not " + e.getValue() + " as this plan set it; not rolled back, so that change is kept");
+            }
+        }
         if (d.getSpec() != null && Boolean.TRUE.equals(d.getSpec().getPaused())) {
             throw new StepFailure("deployment " + target + " is paused; resume it before rolling back");
         }
@@ -225,11 +242,11 @@ final class Revisions {
                 }
             });
         }
-        List<Map<String, Object>> ops = List.of(
-                DeploymentPatch.op("test", "/metadata/uid", d.getMetadata().getUid()),
-                DeploymentPatch.op("replace", "/spec/template", template),
-                DeploymentPatch.op("add", "/metadata/annotations", annotations));
-        DeploymentPatch.send(client, d, ops);
+        List<Map<String, Object>> ops = new ArrayList<>(DeploymentPatch.readState(d));
+        ops.add(DeploymentPatch.op("replace", "/spec/template", template));
+        ops.add(DeploymentPatch.op("add", "/metadata/annotations", annotations));
+        beforePatch.beforePatch(target, operation);
+        DeploymentPatch.sendGuarded(client, d, ops, "not rolled back, so that change is kept");
         log.info("rolled back deployment {} to revision {}", target, wanted);
         return new UndoResult(wanted, true, "rolled back to revision " + wanted
                 + " (" + revs.stream().filter(r -> r.number() == wanted).findFirst().map(Revision::imagesText).orElse("")

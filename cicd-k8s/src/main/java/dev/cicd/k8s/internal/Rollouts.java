@@ -28,6 +28,7 @@ final class Rollouts {
 
     private final KubernetesClient client;
     private final Duration maxPoll;
+    private final DeploymentPatch.BeforePatch beforePatch;
 
     /** How a {@code setImage} found the Deployment. */
     enum ImageChange {
@@ -46,9 +47,10 @@ final class Rollouts {
     record SetImageResult(ImageChange change, String summary) {
     }
 
-    Rollouts(KubernetesClient client, Duration maxPoll) {
+    Rollouts(KubernetesClient client, Duration maxPoll, DeploymentPatch.BeforePatch beforePatch) {
         this.client = Objects.requireNonNull(client, "client");
         this.maxPoll = Objects.requireNonNull(maxPoll, "maxPoll");
+        this.beforePatch = Objects.requireNonNull(beforePatch, "beforePatch");
     }
 
     /** The Deployment, or a failure naming it when it does not exist. */
@@ -111,6 +113,7 @@ final class Rollouts {
             ops.add(DeploymentPatch.op("add", "/metadata/annotations/" + DeploymentPatch.pointerEscape(Revisions.CHANGE_CAUSE),
                     changeCause));
         }
+        beforePatch.beforePatch(ns + "/" + name, "setImage");
         DeploymentPatch.send(client, d, ops);
         log.info("set image of deployment {}/{} container {}: {} -> {}", ns, name, container, before, image);
         return new SetImageResult(ImageChange.PATCHED, "container " + container + ": " + before + " -> " + image);

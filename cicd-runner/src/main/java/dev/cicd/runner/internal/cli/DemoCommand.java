@@ -30,7 +30,8 @@ import picocli.CommandLine.Spec;
 
 @Command(mixinStandardHelpOptions = true, name = "demo", description = {"See the whole loop work on this machine, no cluster needed: starts a local "
         + "etcd (the etcd binary) and a simulated Kubernetes cluster, creates Deployment demo1-gateway in "
-        + "ns-demo1-dev, runs the runner with the recipe's config, runs the self-test and an undo, prints what "
+        + "ns-demo1-dev, runs the runner with the recipe's config, runs the self-test and an undo, applies a "
+        + "directory of manifests like the recipe's `kubectl apply -f ns-demo1-dev/demoproject/`, prints what "
         + "happened step by step, and cleans up."})
 final class DemoCommand implements Callable<Integer> {
 
@@ -38,6 +39,8 @@ final class DemoCommand implements Callable<Integer> {
     static final String APP = "demo1";
     static final String SERVICE = "gateway";
     static final String REGISTRY = "registry.example.com/ns-demo";
+    /** The app of the apply trigger: its manifests are {@code <manifestRoot>/NAMESPACE/APPLIED_APP/}. */
+    static final String APPLIED_APP = "demoproject";
 
     @Spec
     CommandLine.Model.CommandSpec spec;
@@ -55,6 +58,7 @@ final class DemoCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Path dir = Files.createTempDirectory("cicd-demo-");
         boolean ok;
+        String failure = "the self-test counts are off";
         say(out, "demo directory " + dir);
         try (EtcdFixture etcd = EtcdFixture.builder().backend(EtcdBackend.LOCAL).workDir(dir).build()) {
             say(out, "started etcd (local process) at " + etcd.endpoints().get(0));
@@ -64,8 +68,12 @@ final class DemoCommand implements Callable<Integer> {
                 createDeployment(kube);
                 say(out, "created Deployment " + APP + "-" + SERVICE + " in " + NAMESPACE + " with image " + image(kube));
 
+                Path manifests = writeManifests(dir.resolve("manifests"));
+                say(out, "wrote the manifests of " + APPLIED_APP + " to " + manifests + " (like examples/manifests)");
+
                 Path config = dir.resolve("cicd.yaml");
-                Files.writeString(config, config(etcd.endpoints().get(0).toString(), k8s.kubeconfigFile(), dir.resolve("logs")));
+                Files.writeString(config, config(etcd.endpoints().get(0).toString(), k8s.kubeconfigFile(), dir.resolve("logs"),
+                        dir.resolve("manifests")));
                 say(out, "wrote the recipe's config to " + config + ":");
                 Files.readString(config).lines().forEach(l -> out.println("      " + l));
                 RunnerConfig c = RunnerConfig.load(config, Map.of());
@@ -99,6 +107,23 @@ final class DemoCommand implements Callable<Integer> {
                             + "\"svcName\":\"gateway\",\"imageTag\":\"v9\"}";
                     say(out, "a trigger for a namespace outside the allow-list (kube-system) is rejected, nothing is sent:");
                     report(out, publisher.publishAndAwait("/cicd/rollout/trigger", bad, Duration.ofSeconds(60)));
+
+                    String apply = "{\"action\":\"apply\",\"k8sNamespace\":\"" + NAMESPACE + "\",\"appName\":\""
+                            + APPLIED_APP + "\"}";
+                    say(out, "CI asks for the recipe's first step, `kubectl apply -f " + NAMESPACE + "/" + APPLIED_APP
+                            + "/`: put /cicd/deploy/trigger " + apply);
+                    PublishResult applied = publisher.publishAndAwait("/cicd/deploy/trigger", apply, Duration.ofSeconds(60));
+                    report(out, applied);
+                    Deployment d = kube.apps().deployments().inNamespace(NAMESPACE).withName(APPLIED_APP).get();
+                    say(out, d == null ? "Deployment " + APPLIED_APP + " was not created"
+                            : "Deployment " + APPLIED_APP + " applied and rolled out: " + d.getStatus().getAvailableReplicas()
+                            + "/" + d.getSpec().getReplicas() + " replicas available, image "
+                            + d.getSpec().getTemplate().getSpec().getContainers().get(0).getImage());
+                    boolean applyOk = d != null && applied.status().map(st -> st.outcome().label().equals("applied")).orElse(false);
+                    if (!applyOk && ok) {
+                        failure = "the apply trigger was not applied";
+                    }
+                    ok = ok && applyOk;
                     say(out, "run logs are in " + c.runner().logDir());
                 }
                 say(out, "stopped the runner");
@@ -109,7 +134,7 @@ final class DemoCommand implements Callable<Integer> {
                 delete(dir);
             }
         }
-        say(out, ok ? "demo passed" + (keep ? "; kept " + dir : "") : "demo FAILED: the self-test counts are off");
+        say(out, ok ? "demo passed" + (keep ? "; kept " + dir : "") : "demo FAILED: " + failure);
         out.flush();
         return ok ? ExitCodes.OK : ExitCodes.RUN_FAILED;
     }
@@ -135,9 +160,9 @@ final class DemoCommand implements Callable<Integer> {
                 + "\",\"svcName\":\"" + SERVICE + "\",\"imageTag\":\"" + tag + "\"}";
     }
 
-    static String config(String endpoint, Path kubeconfig, Path logDir) {
+    static String config(String endpoint, Path kubeconfig, Path logDir, Path manifestRoot) {
         return """
-                # The recipe's two triggers, on the built-in templates (see examples/recipe.yaml).
+                # The recipe's three triggers, on the built-in templates (see examples/recipe.yaml).
                 etcd:
                   endpoints: [%s]
                 kubernetes:
@@ -162,7 +187,53 @@ final class DemoCommand implements Callable<Integer> {
                     action: kubernetes
                     timeout: 2m
                     allowedNamespaces: [%s]
-                """.formatted(endpoint, kubeconfig, REGISTRY, logDir, NAMESPACE, NAMESPACE);
+                  - name: deploy
+                    prefix: /cicd/deploy
+                    keys: [/trigger]
+                    template: builtin:k8s-apply
+                    action: kubernetes
+                    timeout: 2m
+                    manifestRoot: %s
+                    allowedNamespaces: [%s]
+                """.formatted(endpoint, kubeconfig, REGISTRY, logDir, NAMESPACE, NAMESPACE, manifestRoot, NAMESPACE);
+    }
+
+    /** The manifests of {@link #APPLIED_APP} below {@code root} (as in examples/manifests, with the demo's registry). */
+    static Path writeManifests(Path root) throws IOException {
+        Path app = Files.createDirectories(root.resolve(NAMESPACE).resolve(APPLIED_APP));
+        Files.writeString(app.resolve("deployment.yaml"), """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: %1$s
+                  labels: {app: %1$s}
+                spec:
+                  replicas: 2
+                  selector:
+                    matchLabels: {app: %1$s}
+                  template:
+                    metadata:
+                      labels: {app: %1$s}
+                    spec:
+                      containers:
+                        - name: %1$s
+                          image: %2$s/%1$s:v1
+                          ports:
+                            - containerPort: 8080
+                """.formatted(APPLIED_APP, REGISTRY));
+        Files.writeString(app.resolve("service.yaml"), """
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: %1$s
+                  labels: {app: %1$s}
+                spec:
+                  selector: {app: %1$s}
+                  ports:
+                    - port: 80
+                      targetPort: 8080
+                """.formatted(APPLIED_APP));
+        return app;
     }
 
     static void createDeployment(KubernetesClient kube) {

@@ -21,7 +21,7 @@ public final class ConfigFiles {
      * resources {@code cicd/templates/NAME.peb}.
      */
     public static final Map<String, String> BUILTIN_TEMPLATES = Map.of("k8s-rollout", "kubernetes", "k8s-undo", "kubernetes",
-            "confd-rollout", "shell", "confd-undo", "shell");
+            "k8s-apply", "kubernetes", "confd-rollout", "shell", "confd-undo", "shell");
 
     private ConfigFiles() {
     }
@@ -57,6 +57,11 @@ public final class ConfigFiles {
                             + (kind.equals("kubernetes") ? " renders kubernetes steps; it needs action: kubernetes"
                             : " renders a shell script; it needs action: shell"));
                 }
+                if (n.equals("k8s-apply") && w.manifestRoot().isEmpty()) {
+                    throw new ConfigException(ctx.where(ptr, null) + ConfigErrors.displayPath(ptr) + ": builtin:" + n
+                            + " applies a directory below the manifest root; set watches[].manifestRoot (or CICD_WATCHES_"
+                            + RunnerConfig.envName(w.name()) + "_MANIFEST_ROOT)");
+                }
                 if (n.equals("k8s-rollout") && c.registry().isEmpty()) {
                     throw new ConfigException(ctx.where(ptr, null) + ConfigErrors.displayPath(ptr) + ": builtin:" + n
                             + " builds the image from registry; set registry (or CICD_REGISTRY), e.g. registry.example.com/ns-demo");
@@ -72,7 +77,7 @@ public final class ConfigFiles {
             }
             watches.add(new WatchConfig(w.name(), w.prefix(), w.keys(), template, w.action(), w.dedupe(), w.timeout(),
                     w.target(), w.coalesce(), w.allowedNamespaces(), w.allowedDeployments(), w.allowedRegistries(),
-                    w.onFailure()));
+                    w.onFailure(), directory(dir, w.manifestRoot(), "/watches/" + i + "/manifestRoot", ctx), w.allowedKinds()));
         }
         return new RunnerConfig(etcd, kube, c.registry(), settings, watches);
     }
@@ -81,6 +86,19 @@ public final class ConfigFiles {
         String s = p.startsWith("~/") ? System.getProperty("user.home") + p.substring(1) : p;
         Path path = Path.of(s);
         return (path.isAbsolute() ? path : dir.resolve(path)).normalize();
+    }
+
+    /** An existing directory, made absolute against {@code dir}; {@code ""} stays {@code ""}. */
+    private static String directory(Path dir, String p, String pointer, LoadContext ctx) {
+        if (p.isEmpty()) {
+            return p;
+        }
+        Path abs = absolute(dir, p);
+        if (!Files.isDirectory(abs)) {
+            throw new ConfigException(ctx.where(pointer, null) + ConfigErrors.displayPath(pointer) + ": directory " + abs
+                    + (Files.exists(abs) ? " is not a directory" : " not found"));
+        }
+        return abs.toString();
     }
 
     private static String existing(Path dir, String p, String pointer, LoadContext ctx) {

@@ -213,15 +213,19 @@ public final class Wiring {
         }
     }
 
-    /** The kubernetes action of a watch, with its allow-lists and onFailure. */
+    /** The kubernetes action of a watch, with its allow-lists, onFailure and manifest root. */
     public static KubernetesAction kubernetesAction(KubernetesClient kube, WatchConfig w) {
-        return KubernetesAction.builder(kube)
+        KubernetesAction.Builder b = KubernetesAction.builder(kube)
                 .allowedNamespaces(new LinkedHashSet<>(w.allowedNamespaces()))
                 .allowedDeployments(new LinkedHashSet<>(w.allowedDeployments()))
                 .allowedRegistries(new LinkedHashSet<>(w.allowedRegistries()))
+                .allowedKinds(new LinkedHashSet<>(w.allowedKinds()))
                 .onFailure(w.onFailure())
-                .defaultWaitTimeout(w.effectiveTimeout())
-                .build();
+                .defaultWaitTimeout(w.effectiveTimeout());
+        if (!w.manifestRoot().isEmpty()) {
+            b.manifestRoot(java.nio.file.Path.of(w.manifestRoot()));
+        }
+        return b.build();
     }
 
     /** The longest action timeout of any watch. */
