@@ -158,14 +158,29 @@ public final class Pipeline implements AutoCloseable {
     /** Stops the source and the lanes; see the class comment. Idempotent. */
     @Override
     public void close() {
-        Engine e;
+        Engine e = closing();
+        if (e != null) {
+            e.close();
+        }
+    }
+
+    /**
+     * Stops at once: like {@link #close()}, but running actions are interrupted without waiting (they are
+     * not recorded, so their events are replayed by whoever owns the watches next). For a runner that lost
+     * its leadership: another runner may be acting on the same targets already. Idempotent.
+     */
+    public void abort() {
+        Engine e = closing();
+        if (e != null) {
+            e.close(Duration.ZERO);
+        }
+    }
+
+    private Engine closing() {
         synchronized (lock) {
             boolean started = state == State.STARTED;
             state = State.CLOSED;
-            e = started ? engine : null;
-        }
-        if (e != null) {
-            e.close();
+            return started ? engine : null;
         }
     }
 

@@ -553,6 +553,36 @@ class PipelineTest {
         assertEquals(List.of(), recorder.outcomes());
     }
 
+    @Test
+    void abortInterruptsARunningActionAtOnceAndRecordsNothingOfIt() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        AtomicBoolean interrupted = new AtomicBoolean();
+        Action stuck = (plan, ctx) -> {
+            started.countDown();
+            try {
+                Thread.sleep(60_000);
+                return ActionResult.applied("");
+            } catch (InterruptedException e) {
+                interrupted.set(true);
+                Thread.currentThread().interrupt();
+                return ActionResult.failed("interrupted", "");
+            }
+        };
+        InMemoryStateStore checkpoints = new InMemoryStateStore();
+        Pipeline p = base(Templates.of("t", "{{ value }}")).action("a", stuck).state(checkpoints)
+                .closeTimeout(Duration.ofMinutes(5))
+                .watch(WatchSpec.builder("w").prefix("/w").key("/k").template("t").action("a").build()).build();
+        p.start();
+        source.put("/w/k", "v1");
+        assertTrue(started.await(10, TimeUnit.SECONDS));
+        long t0 = System.nanoTime();
+        p.abort();
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(30), "abort does not wait the close timeout");
+        assertTrue(interrupted.get());
+        assertTrue(checkpoints.checkpoint("w").isEmpty());
+        assertEquals(List.of(), recorder.outcomes());
+    }
+
     // ---- wiring ----
 
     @Test

@@ -204,8 +204,16 @@ public final class Runner implements AutoCloseable {
         return () -> {
             restarter.close();
             Pipeline current = term.getAndSet(null);
-            LOG.info("stopping the pipeline (in-flight actions finish or time out, checkpoints are written)");
-            if (current != null) {
+            if (current == null) {
+                return;
+            }
+            if (!closed && !election.isLeader()) {
+                // the lease is gone: another runner may act on these targets now; stop ours at once
+                LOG.warn("leadership lost: interrupting the in-flight actions now (their events are replayed by the "
+                        + "new leader)");
+                current.abort();
+            } else {
+                LOG.info("stopping the pipeline (in-flight actions finish or time out, checkpoints are written)");
                 current.close();
             }
         };

@@ -165,6 +165,11 @@ public final class Engine {
      * them (an interrupted event is not recorded).
      */
     public void close() {
+        close(settings.closeTimeout());
+    }
+
+    /** {@link #close()}, waiting at most {@code closeTimeout} before interrupting running events. */
+    public void close(Duration closeTimeout) {
         closing = true;
         feeds.values().forEach(WatchFeed::close);
         try {
@@ -181,12 +186,12 @@ public final class Engine {
             j.feed.progress.dropped.incrementAndGet();
             eventDone();
         }
-        if (!awaitNoneInFlight(settings.closeTimeout())) {
+        if (!awaitNoneInFlight(closeTimeout)) {
             for (Job j : inFlight) {
                 Thread t = j.thread;
                 if (t != null) {
                     LOG.warn("watch {}: revision {} did not finish within {}; interrupting it", j.watch(), j.revision(),
-                            settings.closeTimeout());
+                            closeTimeout);
                     j.closeInterrupted = true;
                     t.interrupt();
                 }
@@ -195,7 +200,7 @@ public final class Engine {
                 LOG.error("{} action(s) did not stop after an interrupt; abandoning them", inFlight.size());
             }
         }
-        recorder.stop(INTERRUPT_WAIT.plus(settings.closeTimeout()));
+        recorder.stop(INTERRUPT_WAIT.plus(closeTimeout));
         threads.close();
     }
 
