@@ -29,6 +29,9 @@ import java.util.regex.Pattern;
  * @param coalesce       what to do with several queued values of one target: run each ({@code NONE}) or
  *                       only the newest ({@code LATEST}; the others end {@code superseded})
  * @param maxValueBytes  the largest value accepted; a larger one is {@code rejected} before rendering
+ * @param verify         when present, every value must carry a valid signature ({@link TriggerSignatures}):
+ *                       one that is missing, bad, expired or replayed is {@code rejected} before rendering, and
+ *                       templates and actions see the payload without the signature header
  */
 public record WatchSpec(
         String name,
@@ -41,7 +44,8 @@ public record WatchSpec(
         boolean includeDeletes,
         Optional<String> target,
         Coalesce coalesce,
-        int maxValueBytes) {
+        int maxValueBytes,
+        Optional<TriggerSignatures> verify) {
 
     /** Default {@link #maxValueBytes()}: 256 KiB. */
     public static final int DEFAULT_MAX_VALUE_BYTES = 256 * 1024;
@@ -102,6 +106,7 @@ public record WatchSpec(
         if (maxValueBytes < 1) {
             throw new IllegalArgumentException("watch " + name + ": maxValueBytes must be >= 1, was " + maxValueBytes);
         }
+        verify = verify == null ? Optional.empty() : verify;
     }
 
     public static Builder builder(String name) {
@@ -160,6 +165,7 @@ public record WatchSpec(
         private String target;
         private Coalesce coalesce = Coalesce.NONE;
         private int maxValueBytes = DEFAULT_MAX_VALUE_BYTES;
+        private TriggerSignatures verify;
 
         private Builder(String name) {
             this.name = Objects.requireNonNull(name, "name");
@@ -223,9 +229,15 @@ public record WatchSpec(
             return this;
         }
 
+        /** Requires every value to be signed with one of the verifier's keys; null: no signatures (the default). */
+        public Builder verify(TriggerSignatures verify) {
+            this.verify = verify;
+            return this;
+        }
+
         public WatchSpec build() {
             return new WatchSpec(name, prefix, keys, template, action, dedupe, timeout, includeDeletes,
-                    Optional.ofNullable(target), coalesce, maxValueBytes);
+                    Optional.ofNullable(target), coalesce, maxValueBytes, Optional.ofNullable(verify));
         }
     }
 }

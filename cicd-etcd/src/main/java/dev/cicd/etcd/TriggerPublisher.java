@@ -2,6 +2,7 @@ package dev.cicd.etcd;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.cicd.core.CicdException;
+import dev.cicd.core.TriggerSignatures;
 import dev.cicd.etcd.internal.Etcd;
 import dev.cicd.etcd.internal.StatusJson;
 import io.etcd.jetcd.ByteSequence;
@@ -14,7 +15,9 @@ import io.etcd.jetcd.kv.PutResponse;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -40,11 +43,15 @@ public final class TriggerPublisher {
     private final Client client;
     private final String statusPrefix;
     private final Duration requestTimeout;
+    private final TriggerSignatures.Signer signer;
+    private final Duration validFor;
 
     private TriggerPublisher(Builder b) {
         this.client = b.client;
         this.statusPrefix = b.statusPrefix;
         this.requestTimeout = b.requestTimeout;
+        this.signer = b.signer;
+        this.validFor = b.validFor;
     }
 
     public static Builder builder(Client client) {
@@ -52,7 +59,8 @@ public final class TriggerPublisher {
     }
 
     /**
-     * Puts a JSON trigger value.
+     * Puts a JSON trigger value; with a {@linkplain Builder#signer signer}, signed: the {@code cicd-sig-v1}
+     * header line, then the JSON as given.
      *
      * @return the revision of the put
      * @throws IllegalArgumentException when {@code json} is not one valid JSON value (nothing is put); the
@@ -72,7 +80,12 @@ public final class TriggerPublisher {
                     + (e.getLocation() == null ? "" : ", line " + e.getLocation().getLineNr() + ", column "
                     + e.getLocation().getColumnNr()) + "); nothing was put", e);
         }
-        PutResponse r = Etcd.await(client.getKVClient().put(Etcd.bytes(key), Etcd.bytes(json)), requestTimeout,
+        ByteSequence value = Etcd.bytes(json);
+        if (signer != null) {
+            value = ByteSequence.from(TriggerSignatures.sign(key, json.getBytes(StandardCharsets.UTF_8), signer,
+                    Instant.now().plus(validFor)));
+        }
+        PutResponse r = Etcd.await(client.getKVClient().put(Etcd.bytes(key), value), requestTimeout,
                 () -> "publishing a trigger to " + key);
         long revision = r.getHeader().getRevision();
         LOG.debug("published trigger {} at revision {}", key, revision);
@@ -189,6 +202,8 @@ public final class TriggerPublisher {
         private final Client client;
         private String statusPrefix = EtcdState.DEFAULT_STATUS_PREFIX;
         private Duration requestTimeout = Duration.ofSeconds(5);
+        private TriggerSignatures.Signer signer;
+        private Duration validFor;
 
         private Builder(Client client) {
             this.client = Objects.requireNonNull(client, "client");
@@ -197,6 +212,17 @@ public final class TriggerPublisher {
         /** Where runners write status records; {@code /cicd/.status} by default. */
         public Builder statusPrefix(String prefix) {
             this.statusPrefix = Etcd.normalizePrefix(prefix, "status prefix");
+            return this;
+        }
+
+        /**
+         * Signs every value with {@code signer} ({@code cicd-sig-v1}), valid for {@code validFor} from the put
+         * (a runner rejects it when it reads it later, or when {@code validFor} exceeds its
+         * {@code verify.maxValidity}, 15 minutes by default).
+         */
+        public Builder signer(TriggerSignatures.Signer signer, Duration validFor) {
+            this.signer = Objects.requireNonNull(signer, "signer");
+            this.validFor = EtcdTriggerSource.positive(validFor, "validFor");
             return this;
         }
 

@@ -59,6 +59,8 @@ public final class Runner implements AutoCloseable {
     private final RunnerMetrics metrics;
     private final RunLog runLog;
     private final Path workDir;
+    /** Built once: a signed watch's verifier remembers accepted nonces across leadership terms. */
+    private final List<WatchSpec> specs;
     /** The pipeline of the current leadership term, while this runner leads. */
     private final AtomicReference<Pipeline> term = new AtomicReference<>();
     private final AtomicReference<String> failure = new AtomicReference<>();
@@ -74,6 +76,7 @@ public final class Runner implements AutoCloseable {
         this.etcd = etcd;
         this.kube = kube;
         this.probe = new EtcdProbe(etcd, config);
+        this.specs = Wiring.watchSpecs(config);
         RunnerSettings s = config.runner();
         this.election = LeaderElection.builder(etcd).group(s.group()).candidateId(s.id()).ttl(s.electionTtl()).build();
         this.state = EtcdState.builder(etcd).group(s.group()).runnerId(s.id())
@@ -221,7 +224,6 @@ public final class Runner implements AutoCloseable {
 
     /** The pipeline of one leadership term. */
     private Pipeline buildPipeline() {
-        List<WatchSpec> specs = Wiring.watchSpecs(config);
         List<String> ignored = new ArrayList<>(EtcdTriggerSource.DEFAULT_IGNORED_PREFIXES);
         ignored.add(Wiring.statePrefix(config));
         ignored.add(config.runner().statusPrefix());

@@ -38,11 +38,13 @@ import java.util.regex.Pattern;
  *                           {@code builtin:k8s-apply}; {@code ""} (default) = none
  * @param allowedKinds       kubernetes: cluster-scoped kinds ({@code ClusterRole}, ...) {@code apply} may send;
  *                           empty (default) = none (a Namespace on {@code allowedNamespaces} needs no entry)
+ * @param verify             signed triggers: when set, every value must carry a valid {@code cicd-sig-v1}
+ *                           signature by one of its keys; absent (the default): values are not signed
  */
 public record WatchConfig(String name, String prefix, List<String> keys, String template, WatchAction action,
                           Boolean dedupe, Duration timeout, String target, Coalesce coalesce,
                           List<String> allowedNamespaces, List<String> allowedDeployments, List<String> allowedRegistries,
-                          OnFailure onFailure, String manifestRoot, List<String> allowedKinds) {
+                          OnFailure onFailure, String manifestRoot, List<String> allowedKinds, Verify verify) {
 
     /** Template names that start with this prefix are built in (shipped on the class path). */
     public static final String BUILTIN = "builtin:";
@@ -129,6 +131,83 @@ public record WatchConfig(String name, String prefix, List<String> keys, String 
             if (!allowedKinds.isEmpty()) {
                 throw new KeyProblem("allowedKinds", "applies to kubernetes actions only; a shell template validates its own input");
             }
+        }
+    }
+
+    /**
+     * {@code watches[].verify}: the keys a signed watch trusts, by key id, and how far ahead a signature may
+     * expire. Keys are references, never the secrets themselves: {@code ID=FILE} (a path, relative to the
+     * config file) or, for shared secrets, {@code ID=env:VARIABLE}.
+     *
+     * @param hmacKeys    HMAC-SHA256 shared secrets: {@code ci=/run/secrets/cicd-hmac} or {@code ci=env:CICD_HMAC}
+     * @param ed25519Keys Ed25519 public keys (PEM): {@code release=keys/release.pub}
+     * @param maxValidity the latest expiry accepted, from now (default 15 m)
+     */
+    public record Verify(List<String> hmacKeys, List<String> ed25519Keys, Duration maxValidity) {
+
+        private static final Pattern KEY_REF = Pattern.compile("([A-Za-z0-9._-]{1,64})=(.+)");
+        private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+        /** The prefix of a key taken from an environment variable. */
+        public static final String ENV = "env:";
+
+        public Verify {
+            hmacKeys = refs("hmacKeys", hmacKeys, true);
+            ed25519Keys = refs("ed25519Keys", ed25519Keys, false);
+            if (hmacKeys.isEmpty() && ed25519Keys.isEmpty()) {
+                throw new KeyProblem("hmacKeys", "a watch that verifies signatures needs at least one key in hmacKeys "
+                        + "(ID=FILE or ID=env:VARIABLE) or ed25519Keys (ID=FILE)");
+            }
+            HashSet<String> ids = new HashSet<>();
+            for (String r : concat(hmacKeys, ed25519Keys)) {
+                String id = id(r);
+                if (!ids.add(id)) {
+                    throw new KeyProblem(hmacKeys.contains(r) ? "hmacKeys" : "ed25519Keys", "key id '" + id + "' is given twice");
+                }
+            }
+            maxValidity = maxValidity == null ? Duration.ofMinutes(15) : maxValidity;
+            if (maxValidity.toSeconds() < 1) {
+                throw new KeyProblem("maxValidity", "must be at least 1s, was " + maxValidity);
+            }
+        }
+
+        /** The key id of a reference ({@code ci} of {@code ci=/run/secrets/x}). */
+        public static String id(String ref) {
+            return ref.substring(0, ref.indexOf('='));
+        }
+
+        /** What a reference points at ({@code /run/secrets/x}, or {@code env:VAR}). */
+        public static String target(String ref) {
+            return ref.substring(ref.indexOf('=') + 1);
+        }
+
+        private static List<String> concat(List<String> a, List<String> b) {
+            List<String> out = new ArrayList<>(a);
+            out.addAll(b);
+            return out;
+        }
+
+        private static List<String> refs(String key, List<String> values, boolean envAllowed) {
+            List<String> out = new ArrayList<>();
+            for (String v : values == null ? List.<String>of() : values) {
+                String t = v == null ? "" : v.trim();
+                var m = KEY_REF.matcher(t);
+                if (!m.matches()) {
+                    throw new KeyProblem(key, "'" + t + "' is not ID=FILE" + (envAllowed ? " or ID=env:VARIABLE" : "")
+                            + " (a key id of [A-Za-z0-9._-], then the file" + (envAllowed ? " or variable" : "")
+                            + " holding the key; never the key itself)");
+                }
+                String target = m.group(2).trim();
+                if (target.startsWith(ENV)) {
+                    if (!envAllowed) {
+                        throw new KeyProblem(key, "'" + t + "': an Ed25519 public key is read from a PEM file, not env:");
+                    }
+                    if (!ENV_NAME.matcher(target.substring(ENV.length())).matches()) {
+                        throw new KeyProblem(key, "'" + t + "': env: must name an environment variable");
+                    }
+                }
+                out.add(m.group(1) + "=" + target);
+            }
+            return List.copyOf(out);
         }
     }
 

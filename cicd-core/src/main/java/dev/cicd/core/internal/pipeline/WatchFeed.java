@@ -12,6 +12,7 @@ import dev.cicd.core.SourceNotice;
 import dev.cicd.core.TriggerEvent;
 import dev.cicd.core.WatchSpec;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -88,7 +89,7 @@ final class WatchFeed implements Runnable {
         lastRevision = checkpoint;
         progress.resume(checkpoint);
         recordedAbove.addAll(alreadyRecorded);
-        keys.putAll(keysAtCheckpoint);
+        keysAtCheckpoint.forEach((rel, text) -> putKey(rel, spec.fullKey(rel), text.getBytes(StandardCharsets.UTF_8)));
     }
 
     void offer(Object eventOrNotice) {
@@ -176,7 +177,7 @@ final class WatchFeed implements Runnable {
         if (e.type() == EventType.DELETE) {
             keys.remove(rel);
         } else {
-            keys.put(rel, e.text());
+            putKey(rel, e.key(), e.value());
         }
         if (e.type() == EventType.DELETE && !spec.includeDeletes() || recordedAbove.remove(rev)) {
             progress.passed(rev);
@@ -211,6 +212,14 @@ final class WatchFeed implements Runnable {
             return decided(e, Outcome.Kind.REJECTED, "value of " + e.key() + " at revision " + e.modRevision() + " is "
                     + size + " bytes; watch " + spec.name() + " accepts at most " + spec.maxValueBytes()
                     + " (watches[].maxValueBytes)", Optional.empty(), received);
+        }
+        if (spec.verify().isPresent()) {
+            try {
+                e = spec.verify().get().verify(e, received); // the payload, without the signature header
+            } catch (CicdException ce) {
+                keys.remove(relativeKey(e.key()));
+                return failed(e, ce, "verifying the signature failed", Optional.empty(), received);
+            }
         }
         Optional<String> requestId = requestId(e);
         Plan plan;
@@ -253,6 +262,16 @@ final class WatchFeed implements Runnable {
         Outcome o = new Outcome(e, kind, reason, Optional.empty(), OptionalInt.empty(), "", requestId, received,
                 clock.instant(), Optional.empty());
         return new Job(this, e, Optional.empty(), List.of(e.key()), requestId, received, o);
+    }
+
+    /** What getv reads: the value, or on a signed watch its verified payload (absent when it does not verify). */
+    private void putKey(String rel, String fullKey, byte[] value) {
+        if (spec.verify().isEmpty()) {
+            keys.put(rel, new String(value, StandardCharsets.UTF_8));
+        } else {
+            spec.verify().get().authenticPayload(fullKey, value).ifPresentOrElse(
+                    p -> keys.put(rel, new String(p, StandardCharsets.UTF_8)), () -> keys.remove(rel));
+        }
     }
 
     private String relativeKey(String key) {

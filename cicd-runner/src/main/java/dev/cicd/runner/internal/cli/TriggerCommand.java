@@ -3,6 +3,7 @@ package dev.cicd.runner.internal.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cicd.core.Outcome;
+import dev.cicd.core.TriggerSignatures;
 import dev.cicd.etcd.PublishResult;
 import dev.cicd.etcd.StatusRecord;
 import dev.cicd.etcd.TriggerPublisher;
@@ -11,6 +12,7 @@ import dev.cicd.runner.ExitCodes;
 import dev.cicd.runner.RunnerConfig;
 import dev.cicd.runner.internal.wiring.Wiring;
 import io.etcd.jetcd.Client;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -111,10 +113,29 @@ final class TriggerCommand implements Callable<Integer> {
             description = "How long --wait waits (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
+    @Option(names = "--sign-key", paramLabel = "FILE",
+            description = "Sign the value (cicd-sig-v1, see the README's \"Signed triggers\") with this key: a shared "
+                    + "secret file (hmac-sha256) or an Ed25519 private key (PEM, openssl genpkey -algorithm ed25519). "
+                    + "Needs --key-id.")
+    Path signKey;
+
+    @Option(names = "--key-id", paramLabel = "ID", description = "The key id the runner knows the signing key by.")
+    String keyId;
+
+    @Option(names = "--alg", paramLabel = "ALG",
+            description = "hmac-sha256 or ed25519 (default: ed25519 for a PEM file, else hmac-sha256).")
+    String alg;
+
+    @Option(names = "--valid-for", defaultValue = "5m", converter = DurationConverter.class,
+            description = "How long the signature is valid (default: ${DEFAULT-VALUE}; a runner accepts at most its "
+                    + "verify.maxValidity, 15m by default).")
+    Duration validFor;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         String json = json();
+        TriggerSignatures.Signer signer = signer();
         EtcdConfig etcd;
         String prefix = statusPrefix;
         if (config != null) {
@@ -128,7 +149,11 @@ final class TriggerCommand implements Callable<Integer> {
                     keyFile == null ? null : keyFile.toAbsolutePath().toString()));
         }
         try (Client client = Wiring.etcd(etcd, Duration.ofSeconds(5))) {
-            TriggerPublisher publisher = TriggerPublisher.builder(client).statusPrefix(prefix).build();
+            TriggerPublisher.Builder pb = TriggerPublisher.builder(client).statusPrefix(prefix);
+            if (signer != null) {
+                pb.signer(signer, validFor);
+            }
+            TriggerPublisher publisher = pb.build();
             long rev = publisher.publish(key, json);
             out.printf("put %s at revision %d%n", key, rev);
             out.flush();
@@ -148,6 +173,29 @@ final class TriggerCommand implements Callable<Integer> {
                     s.reason().isEmpty() ? "" : ": " + s.reason(), s.runLog().map(l -> "; run log " + l).orElse(""));
             out.flush();
             return exitCode(s.outcome());
+        }
+    }
+
+    /** The signer of --sign-key and --key-id, or null without them. */
+    private TriggerSignatures.Signer signer() {
+        if (signKey == null) {
+            if (keyId != null || alg != null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--key-id and --alg need --sign-key FILE");
+            }
+            return null;
+        }
+        if (keyId == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--sign-key needs --key-id ID");
+        }
+        if (validFor.isNegative() || validFor.isZero()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--valid-for must be positive, was " + validFor);
+        }
+        try {
+            return TriggerSignatures.Signer.fromFile(keyId, signKey, alg == null ? null : TriggerSignatures.Alg.parse(alg));
+        } catch (IOException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--sign-key: cannot read " + signKey + ": " + e);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--sign-key: " + e.getMessage());
         }
     }
 

@@ -77,9 +77,29 @@ public final class ConfigFiles {
             }
             watches.add(new WatchConfig(w.name(), w.prefix(), w.keys(), template, w.action(), w.dedupe(), w.timeout(),
                     w.target(), w.coalesce(), w.allowedNamespaces(), w.allowedDeployments(), w.allowedRegistries(),
-                    w.onFailure(), directory(dir, w.manifestRoot(), "/watches/" + i + "/manifestRoot", ctx), w.allowedKinds()));
+                    w.onFailure(), directory(dir, w.manifestRoot(), "/watches/" + i + "/manifestRoot", ctx), w.allowedKinds(),
+                            verify(dir, w.verify(), "/watches/" + i + "/verify", ctx)));
         }
         return new RunnerConfig(etcd, kube, c.registry(), settings, watches);
+    }
+
+    /** Key files of {@code verify} made absolute and checked; {@code env:} references stay as they are. */
+    private static WatchConfig.Verify verify(Path dir, WatchConfig.Verify v, String pointer, LoadContext ctx) {
+        if (v == null) {
+            return null;
+        }
+        return new WatchConfig.Verify(keyFiles(dir, v.hmacKeys(), pointer + "/hmacKeys", ctx),
+                keyFiles(dir, v.ed25519Keys(), pointer + "/ed25519Keys", ctx), v.maxValidity());
+    }
+
+    private static List<String> keyFiles(Path dir, List<String> refs, String pointer, LoadContext ctx) {
+        List<String> out = new ArrayList<>();
+        for (String r : refs) {
+            String target = WatchConfig.Verify.target(r);
+            out.add(target.startsWith(WatchConfig.Verify.ENV) ? r
+                    : WatchConfig.Verify.id(r) + "=" + existing(dir, target, pointer, ctx));
+        }
+        return out;
     }
 
     private static Path absolute(Path dir, String p) {

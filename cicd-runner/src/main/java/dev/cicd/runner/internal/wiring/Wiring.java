@@ -4,6 +4,7 @@ import dev.cicd.core.Action;
 import dev.cicd.core.CicdException;
 import dev.cicd.core.PebbleRenderer;
 import dev.cicd.core.ShellAction;
+import dev.cicd.core.TriggerSignatures;
 import dev.cicd.core.WatchSpec;
 import dev.cicd.etcd.EtcdClients;
 import dev.cicd.k8s.KubernetesAction;
@@ -152,7 +153,49 @@ public final class Wiring {
                 .timeout(w.effectiveTimeout())
                 .target(w.target())
                 .coalesce(w.coalesce())
+                .verify(w.verify() == null ? null : signatures(w, System.getenv()))
                 .build()).toList();
+    }
+
+    /**
+     * The verifier of a signed watch, its keys read from their files and environment variables.
+     *
+     * @throws ConfigException naming the watch, the key id and the file or variable when a key cannot be read
+     */
+    public static TriggerSignatures signatures(WatchConfig w, Map<String, String> env) {
+        WatchConfig.Verify v = w.verify();
+        TriggerSignatures.Builder b = TriggerSignatures.builder().maxValidity(v.maxValidity());
+        for (String ref : v.hmacKeys()) {
+            String id = WatchConfig.Verify.id(ref);
+            String target = WatchConfig.Verify.target(ref);
+            String where = "watches[" + w.name() + "].verify.hmacKeys: key id " + id + ": ";
+            try {
+                if (target.startsWith(WatchConfig.Verify.ENV)) {
+                    String var = target.substring(WatchConfig.Verify.ENV.length());
+                    String secret = env.get(var);
+                    if (secret == null || secret.isEmpty()) {
+                        throw new ConfigException(where + "the environment variable " + var + " is not set");
+                    }
+                    b.hmacKey(id, TriggerSignatures.secret(secret, "the environment variable " + var));
+                } else {
+                    b.hmacKey(id, TriggerSignatures.readSecret(Path.of(target)));
+                }
+            } catch (IOException | IllegalArgumentException e) {
+                throw new ConfigException(where + (e instanceof IOException ? "cannot read " + target + ": " : "")
+                        + e.getMessage(), e);
+            }
+        }
+        for (String ref : v.ed25519Keys()) {
+            String id = WatchConfig.Verify.id(ref);
+            String file = WatchConfig.Verify.target(ref);
+            try {
+                b.ed25519Key(id, TriggerSignatures.readEd25519PublicKey(Path.of(file)));
+            } catch (IOException | IllegalArgumentException e) {
+                throw new ConfigException("watches[" + w.name() + "].verify.ed25519Keys: key id " + id + ": " + file
+                        + ": " + e.getMessage(), e);
+            }
+        }
+        return b.build();
     }
 
     /**
