@@ -350,10 +350,18 @@ class PebbleRendererTest {
     }
 
     @Test
-    void aMissingPayloadFieldIsATemplateErrorNamingTheField() {
+    void aMissingPayloadFieldIsBadInputNamingTheFieldAndTheTemplateLine() {
+        // regression: {"action":"deploy",...} without svcName ended `failed` with Pebble's internals
         CicdException e = renderFails("{{ data.imageTagg }}", PAYLOAD);
-        assertEquals(CicdException.Code.TEMPLATE, e.code());
-        assertContains(e.getMessage(), "template 't.peb' line 1", "imageTagg");
+        assertEquals(CicdException.Code.BAD_PAYLOAD, e.code());
+        assertContains(e.getMessage(), "payload field 'imageTagg' is missing", "template 't.peb' line 1");
+    }
+
+    @Test
+    void anArrayPayloadIsBadInputSayingAnObjectWasExpected() {
+        CicdException e = renderFails("{{ data.imageTag }}", "[1, 2]");
+        assertEquals(CicdException.Code.BAD_PAYLOAD, e.code());
+        assertContains(e.getMessage(), "payload field 'imageTag' is missing", "JSON array, expected an object");
     }
 
     @Test

@@ -28,10 +28,35 @@ public final class RenderFailures {
             return new CicdException(CicdException.Code.BAD_PAYLOAD, payload(event, context.payloadProblem()) + "; "
                     + at(noData, name) + "the template uses '" + RenderContext.DATA + "'" + where(event), e);
         }
+        AttributeNotFoundException missing = cause(e, AttributeNotFoundException.class);
+        if (missing != null && !(missing instanceof RootAttributeNotFoundException)
+                && missingFromPayload(missing.getAttributeName(), event)) {
+            String field = ShellText.oneLine(missing.getAttributeName());
+            return new CicdException(CicdException.Code.BAD_PAYLOAD, "payload field '" + field + "' is missing"
+                    + shapeOf(event) + " (" + at(missing, name).replaceAll(": $", "") + " reads it)" + where(event), e);
+        }
         if (e instanceof PebbleException pe) {
             return new CicdException(CicdException.Code.TEMPLATE, at(pe, name) + pe.getPebbleMessage() + where(event), e);
         }
         return new CicdException(CicdException.Code.TEMPLATE, "template '" + name + "': " + e + where(event), e);
+    }
+
+    /**
+     * Whether an attribute a template read is a field the payload does not have: bad input, not a broken
+     * template. (A typo in a template reads a name no payload carries either; the message names the field
+     * and the template line, so both are found.)
+     */
+    private static boolean missingFromPayload(String attribute, TriggerEvent event) {
+        return attribute != null && !event.text().contains("\"" + attribute + "\"");
+    }
+
+    /** ", the payload is a JSON array" and the like, when the payload is not an object. */
+    private static String shapeOf(TriggerEvent event) {
+        String t = event.text().strip();
+        if (t.startsWith("[")) {
+            return " (the payload is a JSON array, expected an object)";
+        }
+        return t.startsWith("{") || t.isEmpty() ? "" : " (the payload is not a JSON object)";
     }
 
     /**
