@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +46,13 @@ public final class ShellAction implements Action {
     public static final List<String> DEFAULT_COMMAND = List.of("bash", "-eu", "-o", "pipefail", "{plan}");
 
     private static final Logger LOG = LoggerFactory.getLogger(ShellAction.class);
+    /**
+     * What a script sees of the runner's environment by default: {@code PATH HOME LANG LC_ALL TZ TMPDIR USER}.
+     * Anything else (the runner's {@code CICD_ETCD_PASSWORD}, tokens) only when named with
+     * {@link Builder#passEnvironment}.
+     */
+    public static final Set<String> BASE_ENVIRONMENT = Set.of("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "USER");
+
     /** Largest value passed in CICD_VALUE; Linux refuses a single environment string above 128 KiB. */
     private static final int MAX_ENV_VALUE_CHARS = 100_000;
     /** How long to wait for the rest of the output after the process ended. */
@@ -54,6 +62,7 @@ public final class ShellAction implements Action {
     private final Path workingDir;
     private final Map<String, String> env;
     private final boolean inheritEnvironment;
+    private final Set<String> passEnvironment;
     private final int maxOutputBytes;
     private final Duration killGrace;
 
@@ -62,6 +71,7 @@ public final class ShellAction implements Action {
         this.workingDir = b.workingDir;
         this.env = Map.copyOf(b.env);
         this.inheritEnvironment = b.inheritEnvironment;
+        this.passEnvironment = Set.copyOf(b.passEnvironment);
         this.maxOutputBytes = b.maxOutputBytes;
         this.killGrace = b.killGrace;
     }
@@ -110,7 +120,7 @@ public final class ShellAction implements Action {
                 .redirectErrorStream(true);
         Map<String, String> environment = pb.environment();
         if (!inheritEnvironment) {
-            environment.clear();
+            environment.keySet().retainAll(passEnvironment);
         }
         environment.putAll(env);
         environment.putAll(eventEnvironment(plan, planFile));
@@ -211,7 +221,8 @@ public final class ShellAction implements Action {
         private List<String> command = DEFAULT_COMMAND;
         private Path workingDir;
         private final Map<String, String> env = new LinkedHashMap<>();
-        private boolean inheritEnvironment = true;
+        private boolean inheritEnvironment;
+        private final Set<String> passEnvironment = new java.util.TreeSet<>(BASE_ENVIRONMENT);
         private int maxOutputBytes = DEFAULT_MAX_OUTPUT_BYTES;
         private Duration killGrace = DEFAULT_KILL_GRACE;
 
@@ -258,9 +269,25 @@ public final class ShellAction implements Action {
             return this;
         }
 
-        /** Whether the process inherits this JVM's environment (default true). */
+        /**
+         * Whether the process inherits this JVM's whole environment (default false: only
+         * {@link #BASE_ENVIRONMENT} and {@link #passEnvironment} names, so a runner's credentials in its
+         * environment never reach a script).
+         */
         public Builder inheritEnvironment(boolean inherit) {
             this.inheritEnvironment = inherit;
+            return this;
+        }
+
+        /** Further names of this JVM's environment variables the process may see (besides the base ones). */
+        public Builder passEnvironment(java.util.Collection<String> names) {
+            for (String n : names) {
+                if (n == null || n.isEmpty() || n.indexOf('=') >= 0) {
+                    throw new IllegalArgumentException("environment variable name must be non-empty without '=', was '"
+                            + n + "'");
+                }
+                passEnvironment.add(n);
+            }
             return this;
         }
 

@@ -36,6 +36,21 @@ class ShellActionTest {
     }
 
     @Test
+    void aScriptSeesOnlyTheBaseEnvironmentAndTheNamesPassedNotTheRunnersSecrets() throws Exception {
+        // a variable of this JVM's environment outside the base set stands for CICD_ETCD_PASSWORD
+        String secret = System.getenv().keySet().stream()
+                .filter(k -> !ShellAction.BASE_ENVIRONMENT.contains(k) && k.matches("[A-Za-z_][A-Za-z0-9_]*"))
+                .findFirst().orElseThrow(() -> new org.opentest4j.TestAbortedException("no variable to plant"));
+        String script = "echo \"seen=${" + secret + "-unset}\"\necho \"path=${PATH:+set}\"\n";
+        ActionResult hidden = ShellAction.builder().build().execute(plan(script), context(Duration.ofSeconds(20)));
+        assertTrue(hidden.output().contains("seen=unset"), hidden.output());
+        assertTrue(hidden.output().contains("path=set"), hidden.output());
+        ActionResult passed = ShellAction.builder().passEnvironment(java.util.List.of(secret)).build()
+                .execute(plan(script), context(Duration.ofSeconds(20)));
+        assertTrue(passed.output().contains("seen=" + System.getenv(secret)), passed.output());
+    }
+
+    @Test
     void theEventReachesTheScriptAsEnvironmentVariables() throws Exception {
         String script = """
                 echo "watch=$CICD_WATCH"

@@ -22,7 +22,7 @@ public record WatchAction(Kubernetes kubernetes, Shell shell) {
     }
 
     public static WatchAction shellAction(List<String> command, Duration timeout) {
-        return new WatchAction(null, new Shell(command, timeout));
+        return new WatchAction(null, new Shell(command, timeout, List.of()));
     }
 
     public boolean isKubernetes() {
@@ -51,8 +51,11 @@ public record WatchAction(Kubernetes kubernetes, Shell shell) {
      * @param command the command; {@code {plan}} is replaced by the plan file's path. Default
      *                {@code [bash, -eu, -o, pipefail, "{plan}"]}: the plan is a bash script
      * @param timeout how long it may run; the watch's {@code timeout} when unset
+     * @param passEnv names of the runner's environment variables the script may see (its credentials
+     *                never: {@code CICD_*} names are refused); default none beyond
+     *                {@code PATH HOME LANG LC_ALL TZ TMPDIR USER} and the event's {@code CICD_*} variables
      */
-    public record Shell(List<String> command, Duration timeout) {
+    public record Shell(List<String> command, Duration timeout, List<String> passEnv) {
 
         /** The command when none is given: the plan is a bash script. */
         public static final List<String> DEFAULT_COMMAND = List.of("bash", "-eu", "-o", "pipefail", "{plan}");
@@ -66,6 +69,16 @@ public record WatchAction(Kubernetes kubernetes, Shell shell) {
             }
             if (timeout != null) {
                 Checks.positive("timeout", timeout);
+            }
+            passEnv = List.copyOf(passEnv == null ? List.of() : passEnv);
+            for (String n : passEnv) {
+                if (n == null || !n.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                    throw new KeyProblem("passEnv", "must list environment variable names, was '" + n + "'");
+                }
+                if (n.startsWith("CICD_")) {
+                    throw new KeyProblem("passEnv", "'" + n + "': the runner's own CICD_* settings (credentials among "
+                            + "them) are never passed to a script");
+                }
             }
         }
     }

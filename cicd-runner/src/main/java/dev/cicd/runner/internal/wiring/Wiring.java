@@ -208,7 +208,8 @@ public final class Wiring {
             if (w.action().isKubernetes()) {
                 out.put(w.name(), new LazyAction(() -> kubernetesAction(kube.get(), w)));
             } else {
-                out.put(w.name(), ShellAction.builder().command(w.action().shell().command()).build());
+                out.put(w.name(), ShellAction.builder().command(w.action().shell().command())
+                        .passEnvironment(w.action().shell().passEnv()).build());
             }
         }
         return out;
