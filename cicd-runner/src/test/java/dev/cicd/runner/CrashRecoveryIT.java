@@ -141,9 +141,11 @@ class CrashRecoveryIT {
                     long rev = kv.put(bytes("/cicd/burst/trigger"), bytes("{\"app\":\"" + app + "\",\"n\":" + i + "}"))
                             .get(10, TimeUnit.SECONDS).getHeader().getRevision();
                     valueAt.put(rev, app + " " + i);
+                    if (i == values / 2) { // the burst goes on while the runner is dead
+                        awaitStatusCount(kv, 60, Duration.ofSeconds(60));
+                        first.kill();
+                    }
                 }
-                awaitStatusCount(kv, 100, Duration.ofSeconds(60));
-                first.kill();
             }
             Map<Long, KeyValue> recordedAtKill = statusRecords(kv);
             Thread.sleep(500); // scripts the dead JVM left running finish their line
