@@ -38,13 +38,15 @@ import java.util.regex.Pattern;
  *                           {@code builtin:k8s-apply}; {@code ""} (default) = none
  * @param allowedKinds       kubernetes: cluster-scoped kinds ({@code ClusterRole}, ...) {@code apply} may send;
  *                           empty (default) = none (a Namespace on {@code allowedNamespaces} needs no entry)
+ * @param maxValueBytes      the largest value accepted (bytes); a larger one is {@code rejected} (default 256 KiB)
  * @param verify             signed triggers: when set, every value must carry a valid {@code cicd-sig-v1}
  *                           signature by one of its keys; absent (the default): values are not signed
  */
 public record WatchConfig(String name, String prefix, List<String> keys, String template, WatchAction action,
                           Boolean dedupe, Duration timeout, String target, Coalesce coalesce,
                           List<String> allowedNamespaces, List<String> allowedDeployments, List<String> allowedRegistries,
-                          OnFailure onFailure, String manifestRoot, List<String> allowedKinds, Verify verify) {
+                          OnFailure onFailure, String manifestRoot, List<String> allowedKinds, Integer maxValueBytes,
+                          Verify verify) {
 
     /** Template names that start with this prefix are built in (shipped on the class path). */
     public static final String BUILTIN = "builtin:";
@@ -100,6 +102,10 @@ public record WatchConfig(String name, String prefix, List<String> keys, String 
             throw new KeyProblem("target", "'" + target + "' is not a template expression: its {{ and }} do not pair up");
         }
         coalesce = coalesce == null ? Coalesce.NONE : coalesce;
+        maxValueBytes = maxValueBytes == null ? dev.cicd.core.WatchSpec.DEFAULT_MAX_VALUE_BYTES : maxValueBytes;
+        if (maxValueBytes < 1) {
+            throw new KeyProblem("maxValueBytes", "must be at least 1, was " + maxValueBytes);
+        }
         allowedNamespaces = names("allowedNamespaces", allowedNamespaces, Checks.DNS1123_LABEL, "a DNS-1123 label");
         allowedDeployments = names("allowedDeployments", allowedDeployments, DEPLOYMENT_REF,
                 "a deployment name or namespace/name");

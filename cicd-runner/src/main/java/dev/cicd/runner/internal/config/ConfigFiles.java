@@ -77,7 +77,7 @@ public final class ConfigFiles {
             }
             watches.add(new WatchConfig(w.name(), w.prefix(), w.keys(), template, w.action(), w.dedupe(), w.timeout(),
                     w.target(), w.coalesce(), w.allowedNamespaces(), w.allowedDeployments(), w.allowedRegistries(),
-                    w.onFailure(), directory(dir, w.manifestRoot(), "/watches/" + i + "/manifestRoot", ctx), w.allowedKinds(),
+                    w.onFailure(), directory(dir, w.manifestRoot(), "/watches/" + i + "/manifestRoot", ctx), w.allowedKinds(), w.maxValueBytes(),
                             verify(dir, w.verify(), "/watches/" + i + "/verify", ctx)));
         }
         return new RunnerConfig(etcd, kube, c.registry(), settings, watches);

@@ -153,6 +153,7 @@ public final class Wiring {
                 .timeout(w.effectiveTimeout())
                 .target(w.target())
                 .coalesce(w.coalesce())
+                .maxValueBytes(w.maxValueBytes())
                 .verify(w.verify() == null ? null : signatures(w, System.getenv()))
                 .build()).toList();
     }

@@ -35,7 +35,7 @@ class WiringTest {
                   - {name: undo, prefix: /cicd/undo, keys: [/trigger], template: "builtin:k8s-undo",
                      action: kubernetes, allowedNamespaces: [ns-demo1-dev]}
                   - {name: script, prefix: /cicd/script, keys: [/trigger], template: script.peb, action: shell, dedupe: false,
-                     target: "{{ data.k8sNamespace }}/{{ data.appName }}", coalesce: latest}
+                     target: "{{ data.k8sNamespace }}/{{ data.appName }}", coalesce: latest, maxValueBytes: 4096}
                 """);
         return RunnerConfig.load(f, Map.of());
     }
@@ -80,5 +80,7 @@ class WiringTest {
         assertEquals(WatchSpec.Coalesce.NONE, rollout.coalesce());
         assertEquals(java.util.Optional.of("{{ data.k8sNamespace }}/{{ data.appName }}"), specs.get(2).target());
         assertEquals(WatchSpec.Coalesce.LATEST, specs.get(2).coalesce());
+        assertEquals(4096, specs.get(2).maxValueBytes());
+        assertEquals(WatchSpec.DEFAULT_MAX_VALUE_BYTES, rollout.maxValueBytes());
     }
 }
