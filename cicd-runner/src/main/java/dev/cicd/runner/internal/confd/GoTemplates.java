@@ -204,14 +204,14 @@ public final class GoTemplates {
                 out.append("{%").append(l).append(' ').append(tag).append(' ').append(r).append("%}");
             } else {
                 String expr = new Expr(body).pipeline();
-                ShellContext.Where where = shell.where();
-                if (where.kind() == ShellContext.Where.Kind.REFUSED) {
+                Where where = shell.where();
+                if (where.kind() == Where.Kind.REFUSED) {
                     untranslated.add(name + ":" + line + ": " + original.replace("\n", " ") + " (" + where.reason() + ")");
                     out.append("{#").append(l).append(" import-confd refused ").append(original.replace("#}", "# }"))
                             .append(": ").append(where.reason()).append(" #}{{ ").append(REFUSED).append("() ").append(r)
                             .append("}}");
                 } else {
-                    String filter = where.kind() == ShellContext.Where.Kind.COMMENT_LINE ? "| oneline" : "| sh";
+                    String filter = where.kind() == Where.Kind.COMMENT_LINE ? "| oneline" : "| sh";
                     out.append("{{").append(l).append(' ').append(expr).append(' ').append(filter).append(' ').append(r).append("}}");
                 }
                 shell.feed(String.valueOf(ShellContext.VALUE));
