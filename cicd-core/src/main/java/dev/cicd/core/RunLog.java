@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
  * output.
  *
  * <p>Retention per watch, applied after each write and by {@link #prune()}: files whose name-time is
- * older than {@code maxAge} are deleted, then all but the newest {@code maxFiles}. Only files named like
- * run logs are touched.
+ * older than {@code maxAge} are deleted, then all but the newest {@code maxFiles}, then the oldest until the
+ * watch's files take at most {@code maxBytes}. Only files named like run logs are touched.
  *
  * <p>Never throws into the pipeline: an I/O failure is logged as a warning and {@link #write} returns
  * empty.
@@ -42,6 +42,8 @@ public final class RunLog {
     public static final Duration DEFAULT_MAX_AGE = Duration.ofDays(7);
     /** Default retention by count per watch: 500 files. */
     public static final int DEFAULT_MAX_FILES = 500;
+    /** Default retention by size per watch: 256 MiB. */
+    public static final long DEFAULT_MAX_BYTES = 256L * 1024 * 1024;
 
     private static final Logger LOG = LoggerFactory.getLogger(RunLog.class);
     private static final String TIME_PATTERN = "yyyyMMdd_HHmmss_SSS";
@@ -51,12 +53,14 @@ public final class RunLog {
     private final Path dir;
     private final Duration maxAge;
     private final int maxFiles;
+    private final long maxBytes;
     private final Clock clock;
 
     private RunLog(Builder b) {
         this.dir = Objects.requireNonNull(b.dir, "dir");
         this.maxAge = b.maxAge;
         this.maxFiles = b.maxFiles;
+        this.maxBytes = b.maxBytes;
         this.clock = b.clock;
     }
 
@@ -161,11 +165,14 @@ public final class RunLog {
                 .thenComparingInt(Entry::seq).reversed());
         Instant oldest = maxAge == null ? null : clock.instant().minus(maxAge);
         int deleted = 0;
+        long bytes = 0;
         for (int i = 0; i < entries.size(); i++) {
             Entry e = entries.get(i);
+            bytes += size(e.file());
             boolean tooMany = maxFiles > 0 && i >= maxFiles;
             boolean tooOld = oldest != null && e.time().isBefore(oldest);
-            if ((tooMany || tooOld) && !e.file().equals(keep)) {
+            boolean tooBig = maxBytes > 0 && bytes > maxBytes;
+            if ((tooMany || tooOld || tooBig) && !e.file().equals(keep)) {
                 try {
                     if (Files.deleteIfExists(e.file())) {
                         deleted++;
@@ -176,6 +183,14 @@ public final class RunLog {
             }
         }
         return deleted;
+    }
+
+    private static long size(Path f) {
+        try {
+            return Files.size(f);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
     }
 
     private String render(Outcome o, String planText) {
@@ -214,6 +229,7 @@ public final class RunLog {
         private Path dir;
         private Duration maxAge = DEFAULT_MAX_AGE;
         private int maxFiles = DEFAULT_MAX_FILES;
+        private long maxBytes = DEFAULT_MAX_BYTES;
         private Clock clock = Clock.systemDefaultZone();
 
         private Builder() {
@@ -244,6 +260,15 @@ public final class RunLog {
         }
 
         /** The clock for retention and the zone of file names. Default: system clock and zone. */
+        /** How many bytes of run logs a watch keeps (the newest files); default 256 MiB, 0 for no limit. */
+        public Builder maxBytes(long maxBytes) {
+            if (maxBytes < 0) {
+                throw new IllegalArgumentException("maxBytes must be >= 0, was " + maxBytes);
+            }
+            this.maxBytes = maxBytes;
+            return this;
+        }
+
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;

@@ -85,6 +85,18 @@ class RunLogTest {
     }
 
     @Test
+    void retentionKeepsAWatchsRunLogsUnderMaxBytesNewestFirst() throws Exception {
+        RunLog log = RunLog.builder().dir(tmp).maxFiles(0).maxAge(null).maxBytes(5_000)
+                .clock(Clock.fixed(T0, ZoneOffset.UTC)).build();
+        for (int i = 1; i <= 5; i++) {
+            log.write(outcome("a", i, T0.plusSeconds(i), Outcome.Kind.APPLIED, "", 0, "o".repeat(2_000)), "x");
+        }
+        List<String> kept = names(tmp.resolve("a"));
+        assertEquals(List.of("20260304_050611_089-r4.log", "20260304_050612_089-r5.log"), kept,
+                "two files of ~2.3 kB fit in 5,000 bytes; the oldest go first");
+    }
+
+    @Test
     void retentionDeletesFilesOlderThanMaxAgeButNotOtherFiles() throws Exception {
         MutableClock clock = new MutableClock(T0);
         RunLog log = RunLog.builder().dir(tmp).maxAge(Duration.ofMinutes(10)).clock(clock).build();

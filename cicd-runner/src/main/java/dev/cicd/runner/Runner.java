@@ -84,7 +84,7 @@ public final class Runner implements AutoCloseable {
                 .fence(election).build();
         this.metrics = new RunnerMetrics(s.group(), config.watches().stream().map(WatchConfig::name).toList());
         this.runLog = RunLog.builder().dir(Path.of(s.logDir())).maxAge(s.logRetention().maxAge())
-                .maxFiles(s.logRetention().maxFiles()).build();
+                .maxFiles(s.logRetention().maxFiles()).maxBytes(s.logRetention().maxBytes()).build();
         try {
             if (s.workDir().isEmpty()) {
                 this.workDir = Files.createTempDirectory("cicd-work-");

@@ -43,7 +43,7 @@ public record RunnerSettings(String id, String group, Integer parallelism, Strin
         }
         logDir = logDir == null || logDir.isBlank() ? "logs" : logDir;
         workDir = workDir == null ? "" : workDir.trim();
-        logRetention = logRetention == null ? new LogRetention(null, null) : logRetention;
+        logRetention = logRetention == null ? new LogRetention(null, null, null) : logRetention;
         statePrefix = prefix("statePrefix", statePrefix, "/cicd/.state");
         statusPrefix = prefix("statusPrefix", statusPrefix, "/cicd/.status");
         httpHost = httpHost == null || httpHost.isBlank() ? "127.0.0.1" : httpHost.trim();
@@ -63,8 +63,12 @@ public record RunnerSettings(String id, String group, Integer parallelism, Strin
      * @param maxAge   delete run logs older than this, default 7 d
      * @param maxFiles keep at most this many per watch, default 1000
      */
-    public record LogRetention(Duration maxAge, Integer maxFiles) {
+    public record LogRetention(Duration maxAge, Integer maxFiles, Long maxBytes) {
         public LogRetention {
+            maxBytes = maxBytes == null ? dev.cicd.core.RunLog.DEFAULT_MAX_BYTES : maxBytes;
+            if (maxBytes < 1) {
+                throw new KeyProblem("maxBytes", "must be at least 1, was " + maxBytes);
+            }
             maxAge = maxAge == null ? Duration.ofDays(7) : maxAge;
             Checks.positive("maxAge", maxAge);
             maxFiles = maxFiles == null ? 1000 : maxFiles;

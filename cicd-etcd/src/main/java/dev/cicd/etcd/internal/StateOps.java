@@ -31,7 +31,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongFunction;
 import java.util.function.Supplier;
@@ -58,8 +57,20 @@ public final class StateOps {
     private final Fence fence;
     private final Clock clock;
     private final StatusLeases leases;
-    /** Per target, the fingerprint as of a leadership term (only this leader writes it meanwhile). */
-    private final ConcurrentHashMap<String, CachedFingerprint> applied = new ConcurrentHashMap<>();
+    /** The most targets whose fingerprint is cached; the least recently used ones are read again. */
+    static final int MAX_CACHED_TARGETS = 10_000;
+
+    /**
+     * Per target, the fingerprint as of a leadership term (only this leader writes it meanwhile); bounded,
+     * least recently used first out.
+     */
+    private final Map<String, CachedFingerprint> applied = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(256, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, CachedFingerprint> eldest) {
+                    return size() > MAX_CACHED_TARGETS;
+                }
+            });
 
     private record CachedFingerprint(long term, Optional<String> fingerprint) {
     }
