@@ -55,6 +55,8 @@ public final class Pipeline implements AutoCloseable {
     public static final Duration DEFAULT_ACTION_GRACE = Duration.ofSeconds(10);
     /** Default number of events that run at once: 16. */
     public static final int DEFAULT_PARALLELISM = 16;
+    /** Default number of a watch's events that may wait before its source is paused: 1,000. */
+    public static final int DEFAULT_MAX_QUEUED_EVENTS = 1_000;
 
     private static final AtomicInteger IDS = new AtomicInteger();
 
@@ -236,6 +238,7 @@ public final class Pipeline implements AutoCloseable {
         private final List<OutcomeSink> sinks = new ArrayList<>();
         private RunLog runLog;
         private int parallelism = DEFAULT_PARALLELISM;
+        private int maxQueuedEvents = DEFAULT_MAX_QUEUED_EVENTS;
         private Path workDir;
         private Clock clock = Clock.systemUTC();
         private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
@@ -301,6 +304,19 @@ public final class Pipeline implements AutoCloseable {
         }
 
         /**
+         * Backpressure: when this many of a watch's events wait (delivered, not yet recorded), a source
+         * that supports {@link TriggerSource.FlowControl} is paused for that watch, and resumed when half
+         * of them are done. Nothing is dropped. Default 1,000.
+         */
+        public Builder maxQueuedEvents(int maxQueuedEvents) {
+            if (maxQueuedEvents < 2) {
+                throw new IllegalArgumentException("maxQueuedEvents must be >= 2, was " + maxQueuedEvents);
+            }
+            this.maxQueuedEvents = maxQueuedEvents;
+            return this;
+        }
+
+        /**
          * Where actions may write (a subdirectory per watch); default a new temporary directory, deleted
          * by {@link Pipeline#close()}.
          */
@@ -361,7 +377,7 @@ public final class Pipeline implements AutoCloseable {
             }
             return new Pipeline(new Engine.Settings(source, List.copyOf(watches), renderer, Map.copyOf(actions),
                     state != null ? state : new InMemoryStateStore(), List.copyOf(sinks), runLog, parallelism, workDir,
-                    clock, closeTimeout, actionGrace, "cicd-pipeline-" + IDS.incrementAndGet()));
+                    clock, closeTimeout, actionGrace, maxQueuedEvents, "cicd-pipeline-" + IDS.incrementAndGet()));
         }
     }
 }

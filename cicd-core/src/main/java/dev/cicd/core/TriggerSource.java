@@ -33,4 +33,17 @@ public interface TriggerSource {
     default SortedMap<String, String> snapshot(WatchSpec watch, long revision) {
         return Collections.emptySortedMap();
     }
+
+    /**
+     * Backpressure: a subscription (what {@link #start} returned) that implements this lets the pipeline
+     * stop a watch's delivery while too many of its events wait, and start it again later. A paused
+     * watch loses nothing: it resumes after the last event it delivered.
+     */
+    interface FlowControl {
+        /** Stops delivering the watch's events until {@link #resume}. */
+        void pause(String watch);
+
+        /** Delivers the watch's events again, from the one after the last delivered. */
+        void resume(String watch);
+    }
 }

@@ -336,6 +336,56 @@ class LanesTest {
         assertEquals(List.of("next"), ran, "nothing of the large value ran; the next value did");
     }
 
+    /** A source the test drives by hand, whose subscription records what the pipeline asks of its flow. */
+    static final class ManualSource implements TriggerSource {
+        final List<String> flow = new CopyOnWriteArrayList<>();
+        volatile TriggerListener listener;
+
+        @Override
+        public AutoCloseable start(List<WatchSpec> watches, Map<String, Long> checkpoints, TriggerListener l) {
+            listener = l;
+            return new Subscription();
+        }
+
+        final class Subscription implements AutoCloseable, TriggerSource.FlowControl {
+            @Override
+            public void pause(String watch) {
+                flow.add("pause " + watch);
+            }
+
+            @Override
+            public void resume(String watch) {
+                flow.add("resume " + watch);
+            }
+
+            @Override
+            public void close() {
+            }
+        }
+    }
+
+    @Test
+    void tooManyWaitingEventsPauseTheWatchsSourceAndItResumesWhenHalfAreDone() throws Exception {
+        ManualSource manual = new ManualSource();
+        CountDownLatch release = new CountDownLatch(1);
+        Pipeline p = Pipeline.builder().source(manual).renderer(Templates.of("t", "{{ value }}")).sink(recorder)
+                .workDir(tmp.resolve("work")).maxQueuedEvents(10).action("a", targeted((plan, ctx) -> {
+                    await(release);
+                    return ActionResult.applied("");
+                }))
+                .watch(WatchSpec.builder("w").prefix("/w").key("/k").template("t").action("a").build()).build();
+        pipelines.add(p);
+        p.start();
+        for (int i = 1; i <= 12; i++) {
+            manual.listener.onEvent(TriggerEvent.put("w", "/w/k", "app:v" + i, i));
+        }
+        assertEquals(List.of("pause w"), manual.flow, "the tenth waiting event paused the source, once");
+        release.countDown();
+        assertTrue(p.awaitIdle(WAIT));
+        assertEquals(List.of("pause w", "resume w"), manual.flow);
+        assertEquals(12, recorder.outcomes().size(), "nothing was dropped");
+    }
+
     private static void await(CountDownLatch latch) {
         try {
             latch.await(60, TimeUnit.SECONDS);

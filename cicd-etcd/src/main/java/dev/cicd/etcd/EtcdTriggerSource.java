@@ -95,7 +95,7 @@ public final class EtcdTriggerSource implements TriggerSource {
     }
 
     /** What {@link #start} returns: closing it stops every watch it started. */
-    public static final class Subscription implements AutoCloseable {
+    public static final class Subscription implements AutoCloseable, TriggerSource.FlowControl {
         private final List<WatchLoop> loops;
         private final Duration closeTimeout;
 
@@ -117,6 +117,16 @@ public final class EtcdTriggerSource implements TriggerSource {
                 }
             }
             return true;
+        }
+
+        @Override
+        public void pause(String watch) {
+            loops.stream().filter(l -> l.name().equals(watch)).forEach(WatchLoop::pause);
+        }
+
+        @Override
+        public void resume(String watch) {
+            loops.stream().filter(l -> l.name().equals(watch)).forEach(WatchLoop::resume);
         }
 
         /**

@@ -87,6 +87,32 @@ class EtcdTriggerSourceTest {
     }
 
     @Test
+    void aPausedWatchDeliversNothingAndOnResumeEverythingPutMeanwhileOnceInOrder() throws Exception {
+        String p = uniquePrefix("pause");
+        WatchSpec w = Recording.watch("pause", p);
+        Recording.Listener l = new Recording.Listener();
+        try (var s = source(etcd.client()).start(List.of(w), Map.of(), l)) {
+            assertTrue(s.awaitWatching(WAIT));
+            long r1 = put(etcd.client(), p + "/trigger", value(1));
+            assertTrue(l.awaitEvents(1, WAIT));
+            s.pause("pause");
+            Thread.sleep(300); // the pause is asynchronous: let it close the jetcd watch
+            List<Long> meanwhile = new ArrayList<>();
+            for (int i = 2; i <= 6; i++) {
+                meanwhile.add(put(etcd.client(), p + "/trigger", value(i)));
+            }
+            Thread.sleep(300);
+            assertEquals(List.of(r1), l.events().stream().map(TriggerEvent::modRevision).toList(), "paused");
+            s.resume("pause");
+            assertTrue(l.awaitEvents(6, WAIT), "got " + l.events().size());
+            List<Long> expected = new ArrayList<>(List.of(r1));
+            expected.addAll(meanwhile);
+            assertEquals(expected, l.events().stream().map(TriggerEvent::modRevision).toList());
+            assertStrictlyIncreasing(l.events());
+        }
+    }
+
+    @Test
     void withoutCheckpointTheCurrentValueIsDeliveredOnceThenLiveChanges() throws Exception {
         String p = uniquePrefix("nocp");
         put(etcd.client(), p + "/trigger", value(1));

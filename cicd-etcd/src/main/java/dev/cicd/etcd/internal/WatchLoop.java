@@ -63,6 +63,7 @@ public final class WatchLoop {
     // confined to the loop's thread
     private Watch.Watcher watcher;
     private long generation;
+    private boolean paused;
     private boolean disconnected;
     private int failures;
 
@@ -102,6 +103,9 @@ public final class WatchLoop {
                 submit(() -> {
                     if (!position.positioned()) {
                         position.position(r);
+                    }
+                    if (paused) {
+                        return;
                     }
                     try {
                         openWatch(position.lastDelivered() + 1);
@@ -153,8 +157,34 @@ public final class WatchLoop {
 
     // ---------------------------------------------------------------- connection
 
+    /**
+     * Stops reading: the jetcd watch is closed (responses already queued are dropped, their events were not
+     * delivered) until {@link #resume()} opens a new one after the last delivered revision.
+     */
+    public void pause() {
+        submit(() -> {
+            if (!paused) {
+                paused = true;
+                closeWatcher();
+                LOG.info("watch {}: paused after revision {} (the pipeline has too many of its events waiting)",
+                        spec.name(), position.lastDelivered());
+            }
+        });
+    }
+
+    /** Reads again, from the revision after the last delivered. */
+    public void resume() {
+        submit(() -> {
+            if (paused) {
+                paused = false;
+                LOG.info("watch {}: resumed from revision {}", spec.name(), position.lastDelivered() + 1);
+                connect();
+            }
+        });
+    }
+
     private void connect() {
-        if (closed) {
+        if (closed || paused) {
             return;
         }
         try {

@@ -45,7 +45,8 @@ public final class Engine {
     /** What the engine is built from; see {@link Pipeline.Builder} for the meaning of each. */
     public record Settings(TriggerSource source, List<WatchSpec> watches, Renderer renderer, Map<String, Action> actions,
                            StateStore state, List<OutcomeSink> sinks, RunLog runLog, int parallelism, Path workDir,
-                           Clock clock, Duration closeTimeout, Duration actionGrace, String name) {
+                           Clock clock, Duration closeTimeout, Duration actionGrace, int maxQueuedEvents,
+                           String name) {
     }
 
     private final Settings settings;
@@ -58,7 +59,7 @@ public final class Engine {
     private final AtomicLong pending = new AtomicLong();
     private final Object idle = new Object();
     private volatile boolean closing;
-    private AutoCloseable subscription;
+    private volatile AutoCloseable subscription;
 
     /** Creates the engine and its work directories, and loads each watch's state; starts nothing. */
     public Engine(Settings settings) {
@@ -76,7 +77,7 @@ public final class Engine {
 
             @Override
             public void dropped(TriggerEvent event) {
-                eventDone();
+                eventDone(feeds.get(event.watch()));
             }
 
             @Override
@@ -184,7 +185,7 @@ public final class Engine {
         }
         for (Job j : scheduler.close()) {
             j.feed.progress.dropped.incrementAndGet();
-            eventDone();
+            eventDone(j.feed);
         }
         if (!awaitNoneInFlight(closeTimeout)) {
             for (Job j : inFlight) {
@@ -227,7 +228,7 @@ public final class Engine {
         } catch (RejectedExecutionException e) {
             inFlight.remove(job);
             job.feed.progress.dropped.incrementAndGet();
-            eventDone();
+            eventDone(job.feed);
         }
     }
 
@@ -267,7 +268,7 @@ public final class Engine {
                     + "restart", job.watch(), job.revision(), job.event.key(), p.outcome().reason());
             job.feed.progress.dropped.incrementAndGet();
             inFlight.remove(job);
-            eventDone();
+            eventDone(job.feed);
             return;
         }
         if (interrupted) {
@@ -287,7 +288,44 @@ public final class Engine {
     private void recorded(Job job) {
         scheduler.completed(job);
         inFlight.remove(job);
+        eventDone(job.feed);
+    }
+
+    /** One event of the feed's watch is done; a paused watch resumes once half its allowance is free. */
+    private void eventDone(WatchFeed feed) {
+        if (feed != null) {
+            WatchProgress w = feed.progress;
+            long left = w.backlog.decrementAndGet();
+            if (left <= settings.maxQueuedEvents() / 2) {
+                synchronized (w) {
+                    if (w.paused && !closing) {
+                        w.paused = false;
+                        flow().ifPresent(f -> f.resume(feed.spec.name()));
+                    }
+                }
+            }
+        }
         eventDone();
+    }
+
+    /** Counts a delivered event; asks the source to pause the watch when too many of its events wait. */
+    private void eventArrived(WatchFeed feed) {
+        WatchProgress w = feed.progress;
+        if (w.backlog.incrementAndGet() >= settings.maxQueuedEvents()) {
+            synchronized (w) {
+                Optional<TriggerSource.FlowControl> f = flow();
+                if (!w.paused && f.isPresent()) {
+                    w.paused = true;
+                    LOG.info("watch {}: {} events waiting; pausing its source until half of them are done",
+                            feed.spec.name(), w.backlog.get());
+                    f.get().pause(feed.spec.name());
+                }
+            }
+        }
+    }
+
+    private Optional<TriggerSource.FlowControl> flow() {
+        return subscription instanceof TriggerSource.FlowControl f ? Optional.of(f) : Optional.empty();
     }
 
     private void eventDone() {
@@ -334,6 +372,7 @@ public final class Engine {
             }
             feed.progress.received.incrementAndGet();
             pending.incrementAndGet();
+            eventArrived(feed);
             feed.offer(event);
         }
 

@@ -28,6 +28,10 @@ final class WatchProgress {
     final AtomicLong dropped = new AtomicLong();
     final AtomicLongArray outcomes = new AtomicLongArray(Outcome.Kind.values().length);
     volatile boolean halted;
+    /** Events delivered and not yet done (recorded or dropped): what backpressure counts. */
+    final AtomicLong backlog = new AtomicLong();
+    /** Whether the source was asked to pause this watch. Guarded by this object's lock. */
+    boolean paused;
 
     WatchProgress(String watch) {
         this.watch = watch;
