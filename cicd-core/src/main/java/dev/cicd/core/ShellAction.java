@@ -121,7 +121,7 @@ public final class ShellAction implements Action, AutoCloseable {
         this.killGrace = b.killGrace;
         Map<String, String> base = new HashMap<>(inheritEnvironment ? System.getenv() : Map.of());
         base.putAll(env);
-        this.spec = new PrestartedShells.Spec(command, base);
+        this.spec = new PrestartedShells.Spec(command, base, maxOutputBytes);
         boolean wanted = b.prestart != null ? b.prestart
                 : !"false".equalsIgnoreCase(System.getProperty(PRESTART_PROPERTY, "true"));
         this.prestart = wanted && PrestartedShell.supports(command, spec.environment());
@@ -149,46 +149,37 @@ public final class ShellAction implements Action, AutoCloseable {
                 ? new PrestartedShells.Key(spec, context.watch().name(), context.workDir(), directory)
                 : null;
         PrestartedShell shell = key != null ? PrestartedShells.take(key) : null;
+        if (shell != null && shell.handOver(plan.text(), eventEnvironment(plan, shell.planFile()))) {
+            try {
+                return await(shell.process(), context, commandFor(shell.planFile()), shell.tail(), shell.drainer());
+            } finally {
+                finish(shell.planFile(), key);
+            }
+        }
+        // no prestarted shell, or it could not take the plan (then it was ended, its plan file not made)
         Path planFile;
         try {
             planFile = writePlanFile(context.workDir(),
                     "plan-" + context.watch().name() + "-r" + event.modRevision() + "-", plan.text());
         } catch (IOException | RuntimeException e) {
-            if (shell != null) {
-                shell.discard();
-            }
             return ActionResult.failed("could not write the plan file into " + context.workDir() + ": " + e, "");
         }
-        Process process = null;
-        if (shell != null) {
-            // the variables first, then the complete plan under the name the shell runs, then go: a shell
-            // left without the plan (the JVM ended in between) finds no script and runs nothing
-            boolean sent = shell.send(eventEnvironment(plan, shell.planFile()));
-            try {
-                Files.move(planFile, shell.planFile(), StandardCopyOption.ATOMIC_MOVE);
-                planFile = shell.planFile();
-                if (sent) {
-                    shell.release();
-                    process = shell.process();
-                }
-            } catch (IOException | RuntimeException e) {
-                if (sent) {
-                    shell.discard();
-                }
-                LOG.debug("could not hand the plan to a prestarted shell; starting one: {}", e.toString());
-            }
-        }
         try {
-            return run(plan, context, planFile, directory, process);
+            return run(plan, context, planFile, directory);
         } finally {
-            try {
-                Files.deleteIfExists(planFile);
-            } catch (IOException e) {
-                LOG.warn("could not delete plan file {}: {}", planFile, e.toString());
-            }
-            if (key != null) {
-                prestartNext(key);
-            }
+            finish(planFile, key);
+        }
+    }
+
+    /** After a run: removes the plan file and prestarts the shell for the next run. */
+    private void finish(Path planFile, PrestartedShells.Key key) {
+        try {
+            Files.deleteIfExists(planFile);
+        } catch (IOException e) {
+            LOG.warn("could not delete plan file {}: {}", planFile, e.toString());
+        }
+        if (key != null) {
+            prestartNext(key);
         }
     }
 
@@ -211,7 +202,7 @@ public final class ShellAction implements Action, AutoCloseable {
         try {
             WORKERS.execute(() -> {
                 if (!closed) {
-                    PrestartedShells.fill(key, this::commandFor);
+                    PrestartedShells.fill(key, this::commandFor, WORKERS);
                 }
             });
         } catch (RejectedExecutionException e) {
@@ -264,32 +255,34 @@ public final class ShellAction implements Action, AutoCloseable {
                 ? new FileAttribute<?>[] {OWNER_ONLY} : new FileAttribute<?>[0];
     }
 
-    /** Runs the plan file: in {@code started} (a prestarted shell running it already) or a new process. */
-    private ActionResult run(Plan plan, ActionContext context, Path planFile, Path directory, Process started) {
+    /** Runs the plan file in a new process. */
+    private ActionResult run(Plan plan, ActionContext context, Path planFile, Path directory) {
         List<String> cmd = commandFor(planFile);
-        Process process = started;
-        if (process == null) {
-            ProcessBuilder pb = new ProcessBuilder(cmd).directory(directory.toFile()).redirectErrorStream(true);
-            Map<String, String> environment = pb.environment();
-            if (!inheritEnvironment) {
-                environment.clear();
-            }
-            environment.putAll(env);
-            environment.putAll(eventEnvironment(plan, planFile));
-            try {
-                process = pb.start();
-            } catch (IOException | RuntimeException e) {
-                return ActionResult.failed("could not start " + cmd.get(0) + ": " + e.getMessage(), "");
-            }
-            try {
-                process.getOutputStream().close();
-            } catch (IOException e) {
-                // no stdin for the script either way
-            }
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(directory.toFile()).redirectErrorStream(true);
+        Map<String, String> environment = pb.environment();
+        if (!inheritEnvironment) {
+            environment.clear();
+        }
+        environment.putAll(env);
+        environment.putAll(eventEnvironment(plan, planFile));
+        Process process;
+        try {
+            process = pb.start();
+        } catch (IOException | RuntimeException e) {
+            return ActionResult.failed("could not start " + cmd.get(0) + ": " + e.getMessage(), "");
+        }
+        try {
+            process.getOutputStream().close();
+        } catch (IOException e) {
+            // no stdin for the script either way
         }
         OutputTail tail = new OutputTail(maxOutputBytes);
-        Future<?> drainer = drain(process, tail);
+        return await(process, context, cmd, tail, drain(process, tail));
+    }
 
+    /** Waits for the process up to the timeout (then ends its tree) and makes the result. */
+    private ActionResult await(Process process, ActionContext context, List<String> cmd, OutputTail tail,
+            Future<?> drainer) {
         Duration timeout = context.timeout();
         boolean finished;
         boolean interrupted = false;

@@ -230,6 +230,22 @@ class ShellActionTest {
     }
 
     @Test
+    void aShellWaitingInADirectoryThatWasReplacedIsNotUsed() throws Exception {
+        Path wd = Files.createDirectory(tmp.resolve("wd"));
+        ActionContext ctx = context(Duration.ofSeconds(30));
+        try (ShellAction action = ShellAction.builder().workingDir(wd).build()) {
+            warmUp(action, ctx);
+            Files.delete(wd);
+            Files.createDirectory(wd);
+            ActionResult r = action.execute(plan("echo here > marker\necho \"$CICD_PLAN_FILE\"\n"), ctx);
+            assertEquals(Outcome.Kind.APPLIED, r.kind(), r.toString());
+            assertTrue(Files.exists(wd.resolve("marker")), "ran in the new directory");
+            assertTrue(Path.of(r.output().trim()).getFileName().toString().startsWith("plan-rollout-r42-"),
+                    "started cold: " + r.output());
+        }
+    }
+
+    @Test
     void anOtherCommandIsNeverPrestarted() throws Exception {
         ActionContext ctx = context(Duration.ofSeconds(30));
         ShellAction sh = ShellAction.builder().command("sh", "{plan}").build();

@@ -7,6 +7,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -37,16 +38,19 @@ public final class PrestartedShells {
     public static final class Spec {
         private final List<String> command;
         private final Map<String, String> environment;
+        private final int maxOutputBytes;
         private final int hash;
 
         /**
-         * @param command     the command with the {@code {plan}} placeholder
-         * @param environment the process's environment before the event's variables
+         * @param command        the command with the {@code {plan}} placeholder
+         * @param environment    the process's environment before the event's variables
+         * @param maxOutputBytes how much output the shell's {@link PrestartedShell#tail} keeps
          */
-        public Spec(List<String> command, Map<String, String> environment) {
+        public Spec(List<String> command, Map<String, String> environment, int maxOutputBytes) {
             this.command = List.copyOf(command);
             this.environment = Map.copyOf(environment);
-            this.hash = 31 * this.command.hashCode() + this.environment.hashCode();
+            this.maxOutputBytes = maxOutputBytes;
+            this.hash = 31 * (31 * this.command.hashCode() + this.environment.hashCode()) + maxOutputBytes;
         }
 
         public List<String> command() {
@@ -57,10 +61,14 @@ public final class PrestartedShells {
             return environment;
         }
 
+        public int maxOutputBytes() {
+            return maxOutputBytes;
+        }
+
         @Override
         public boolean equals(Object o) {
-            return o == this || o instanceof Spec s && hash == s.hash && command.equals(s.command)
-                    && environment.equals(s.environment);
+            return o == this || o instanceof Spec s && hash == s.hash && maxOutputBytes == s.maxOutputBytes
+                    && command.equals(s.command) && environment.equals(s.environment);
         }
 
         @Override
@@ -114,8 +122,9 @@ public final class PrestartedShells {
      * Starts a shell for {@code key} on the calling thread unless one is idle or prestarting is off.
      *
      * @param commandFor the command line for a plan file
+     * @param readers    where the shell's output is read
      */
-    public static void fill(Key key, Function<Path, List<String>> commandFor) {
+    public static void fill(Key key, Function<Path, List<String>> commandFor, ExecutorService readers) {
         if (broken || IDLE.containsKey(key) || !Files.isDirectory(key.planDir()) || !Files.isDirectory(key.directory())) {
             return;
         }
@@ -123,7 +132,8 @@ public final class PrestartedShells {
         try {
             Path planFile = key.planDir().resolve("plan-" + key.watch() + "-"
                     + Long.toUnsignedString(ThreadLocalRandom.current().nextLong()) + ".sh");
-            s = PrestartedShell.start(commandFor.apply(planFile), planFile, key.directory(), key.spec().environment());
+            s = PrestartedShell.start(commandFor.apply(planFile), planFile, key.directory(), key.spec().environment(),
+                    key.spec().maxOutputBytes(), readers);
         } catch (IOException | RuntimeException e) {
             LOG.debug("could not prestart a shell for watch {}: {}", key.watch(), e.toString());
             return;

@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -19,40 +21,63 @@ class PrestartedShellTest {
     @TempDir
     Path tmp;
 
+    private static final ExecutorService READERS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r);
+        t.setDaemon(true);
+        return t;
+    });
+
     private PrestartedShell start(Path plan) throws Exception {
         return PrestartedShell.start(List.of("bash", "-eu", "-o", "pipefail", plan.toString()), plan, tmp,
-                Map.of("PATH", System.getenv("PATH")));
+                Map.of("PATH", System.getenv("PATH")), 1 << 16, READERS);
     }
 
     @Test
     @Timeout(30)
     void aShellWhoseInputEndsBeforeThePlanIsInPlaceRunsNothing() throws Exception {
         Path plan = tmp.resolve("plan.sh");
+        Path aside = tmp.resolve(".plan.sh.new");
         Path marker = tmp.resolve("ran");
         PrestartedShell shell = start(plan);
+        assertFalse(Files.exists(aside), "nothing is written before the hand-over");
         Thread.sleep(100);
         assertTrue(shell.usable());
-        // the variables were sent, then the JVM "ended" (input closed) before the plan was renamed in
-        shell.send(Map.of("CICD_X", "1"));
-        shell.release();
+        // the plan was written aside, then the JVM "ended" (input closed) before the rename
+        Files.writeString(aside, "touch '" + marker + "'\n");
+        shell.process().getOutputStream().close();
         assertTrue(shell.process().waitFor(20, TimeUnit.SECONDS));
-        Files.writeString(plan, "touch '" + marker + "'\n");
         assertTrue(shell.process().exitValue() != 0, "fails on the missing script");
         assertFalse(Files.exists(marker), "nothing ran");
+        assertFalse(Files.exists(plan));
     }
 
     @Test
     @Timeout(30)
-    void theShellRunsThePlanWithTheVariablesOnceReleased() throws Exception {
+    void aHandedOverShellRunsThePlanWithTheVariables() throws Exception {
         Path plan = tmp.resolve("plan.sh");
         PrestartedShell shell = start(plan);
-        assertTrue(shell.send(Map.of("CICD_A", "it's\n\"two\" lines $HOME", "CICD_B", "")));
-        Files.writeString(plan, "printf '%s|%s|%s' \"$CICD_A\" \"$CICD_B\" \"${BASH_ENV-unset}\"; exit 3\n");
-        shell.release();
+        Map<String, String> vars = new LinkedHashMap<>();
+        vars.put("CICD_A", "it's\n\"two\" lines $HOME");
+        vars.put("CICD_B", "");
+        assertTrue(shell.handOver("printf '%s|%s|%s' \"$CICD_A\" \"$CICD_B\" \"${BASH_ENV-unset}\"; exit 3\n", vars));
         assertTrue(shell.process().waitFor(20, TimeUnit.SECONDS));
         assertEquals(3, shell.process().exitValue());
-        assertEquals("it's\n\"two\" lines $HOME||unset",
-                new String(shell.process().getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        shell.drainer().get(20, TimeUnit.SECONDS);
+        assertEquals("it's\n\"two\" lines $HOME||unset", shell.tail().text());
+        assertFalse(Files.exists(tmp.resolve(".plan.sh.new")), "renamed into place");
+        assertTrue(Files.isRegularFile(plan));
+    }
+
+    @Test
+    @Timeout(30)
+    void aShellThatIsGoneCannotBeHandedAPlan() throws Exception {
+        Path plan = tmp.resolve("plan.sh");
+        PrestartedShell shell = start(plan);
+        shell.process().destroyForcibly().waitFor();
+        assertFalse(shell.usable());
+        assertFalse(shell.handOver("true\n", Map.of("CICD_A", "1")));
+        assertFalse(Files.exists(plan), "no plan file left for a caller to mistake as running");
+        assertFalse(Files.exists(tmp.resolve(".plan.sh.new")));
     }
 
     @Test
