@@ -1,18 +1,38 @@
 package dev.cicd.core;
 
 import dev.cicd.core.internal.process.OutputTail;
+import dev.cicd.core.internal.process.PrestartedShell;
+import dev.cicd.core.internal.process.PrestartedShells;
 import dev.cicd.core.internal.process.ProcessTree;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,8 +55,25 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Exit code 0 gives {@link ActionResult#applied(int, String)}; any other gives
  * {@code failed("exit code N")}; a timeout gives {@code failed("timed out after PT..")}.
+ *
+ * <p><b>Prestarted shells.</b> When the command is {@code bash} with options among {@code -e -u
+ * -o errexit|nounset|pipefail} and then {@code {plan}} (the default is), each run is followed by
+ * starting, in the background, the {@code bash} for the next event of that watch: it waits on its
+ * standard input until the event comes, so the event does not wait for a process start (see
+ * {@link Builder#prestart} to turn this off). The script runs as in a fresh
+ * {@code bash -eu -o pipefail PLAN}: same command line, working directory, environment, standard input
+ * at its end; the differences are that the {@code CICD_*} variables are exported by the shell before
+ * the script rather than in its initial environment (not in {@code /proc/PID/environ}; child processes
+ * get them as usual), that the plan file's name has no revision, and that an idle {@code bash} per
+ * shell watch is visible between events (at most {@code PrestartedShells.MAX_IDLE} in a JVM). The first
+ * event, events running concurrently, and events whose waiting shell died or sits in a replaced
+ * directory start a shell as before. An idle shell whose JVM ends exits without running anything;
+ * {@link #close()} ends them at once.
+ *
+ * <p>The runner starts processes with {@code -Djdk.lang.Process.launchMechanism=VFORK} on JDK 17-24
+ * (see {@code ProcessLaunch}), which makes a cold start about a millisecond shorter.
  */
-public final class ShellAction implements Action {
+public final class ShellAction implements Action, AutoCloseable {
 
     /** Default number of output bytes kept: 1 MiB. */
     public static final int DEFAULT_MAX_OUTPUT_BYTES = 1 << 20;
@@ -44,6 +81,8 @@ public final class ShellAction implements Action {
     public static final Duration DEFAULT_KILL_GRACE = Duration.ofSeconds(2);
     /** The command that runs the plan file when none is configured. */
     public static final List<String> DEFAULT_COMMAND = List.of("bash", "-eu", "-o", "pipefail", "{plan}");
+    /** System property that turns prestarted shells off ({@code false}) for actions built without {@link Builder#prestart}. */
+    public static final String PRESTART_PROPERTY = "cicd.shell.prestart";
 
     private static final Logger LOG = LoggerFactory.getLogger(ShellAction.class);
     /**
@@ -57,6 +96,16 @@ public final class ShellAction implements Action {
     private static final int MAX_ENV_VALUE_CHARS = 100_000;
     /** How long to wait for the rest of the output after the process ended. */
     private static final Duration OUTPUT_WAIT = Duration.ofSeconds(2);
+    private static final Set<OpenOption> CREATE_NEW_WRITE = Set.of(StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE);
+    private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+    /** Threads that read the processes' output and prestart shells; idle ones end after a minute. */
+    private static final ExecutorService WORKERS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "cicd-shell-idle");
+        t.setDaemon(true);
+        return t;
+    });
 
     private final List<String> command;
     private final Path workingDir;
@@ -65,6 +114,11 @@ public final class ShellAction implements Action {
     private final Set<String> passEnvironment;
     private final int maxOutputBytes;
     private final Duration killGrace;
+    /** Command and the environment before the event's variables (this JVM's unless not inherited, plus {@link #env}). */
+    private final PrestartedShells.Spec spec;
+    /** Whether runs use prestarted shells. */
+    private final boolean prestart;
+    private volatile boolean closed;
 
     private ShellAction(Builder b) {
         this.command = List.copyOf(b.command);
@@ -74,6 +128,15 @@ public final class ShellAction implements Action {
         this.passEnvironment = Set.copyOf(b.passEnvironment);
         this.maxOutputBytes = b.maxOutputBytes;
         this.killGrace = b.killGrace;
+        Map<String, String> base = new HashMap<>(System.getenv());
+        if (!inheritEnvironment) {
+            base.keySet().retainAll(passEnvironment);
+        }
+        base.putAll(env);
+        this.spec = new PrestartedShells.Spec(command, base, maxOutputBytes);
+        boolean wanted = b.prestart != null ? b.prestart
+                : !"false".equalsIgnoreCase(System.getProperty(PRESTART_PROPERTY, "true"));
+        this.prestart = wanted && PrestartedShell.supports(command, spec.environment());
     }
 
     public static Builder builder() {
@@ -93,38 +156,127 @@ public final class ShellAction implements Action {
     @Override
     public ActionResult execute(Plan plan, ActionContext context) {
         TriggerEvent event = plan.event();
+        Path directory = workingDir != null ? workingDir : context.workDir();
+        PrestartedShells.Key key = prestart && !closed && PrestartedShells.enabled()
+                ? new PrestartedShells.Key(spec, context.watch().name(), context.workDir(), directory)
+                : null;
+        PrestartedShell shell = key != null ? PrestartedShells.take(key) : null;
+        if (shell != null && shell.handOver(plan.text(), eventEnvironment(plan, shell.planFile()))) {
+            try {
+                return await(shell.process(), context, commandFor(shell.planFile()), shell.tail(), shell.drainer());
+            } finally {
+                finish(shell.planFile(), key);
+            }
+        }
+        // no prestarted shell, or it could not take the plan (then it was ended, its plan file not made)
         Path planFile;
         try {
-            Files.createDirectories(context.workDir());
-            planFile = Files.createTempFile(context.workDir(),
-                    "plan-" + context.watch().name() + "-r" + event.modRevision() + "-", ".sh");
-            Files.writeString(planFile, plan.text());
+            planFile = writePlanFile(context.workDir(),
+                    "plan-" + context.watch().name() + "-r" + event.modRevision() + "-", plan.text());
         } catch (IOException | RuntimeException e) {
             return ActionResult.failed("could not write the plan file into " + context.workDir() + ": " + e, "");
         }
         try {
-            return run(plan, context, planFile);
+            return run(plan, context, planFile, directory);
         } finally {
-            try {
-                Files.deleteIfExists(planFile);
-            } catch (IOException e) {
-                LOG.warn("could not delete plan file {}: {}", planFile, e.toString());
-            }
+            finish(planFile, key);
         }
     }
 
-    private ActionResult run(Plan plan, ActionContext context, Path planFile) {
+    /** After a run: removes the plan file and prestarts the shell for the next run. */
+    private void finish(Path planFile, PrestartedShells.Key key) {
+        try {
+            Files.deleteIfExists(planFile);
+        } catch (IOException e) {
+            LOG.warn("could not delete plan file {}: {}", planFile, e.toString());
+        }
+        if (key != null) {
+            prestartNext(key);
+        }
+    }
+
+    /** Ends the idle prestarted shells this action would use; later runs start cold. Idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        PrestartedShells.discard(k -> k.spec().equals(spec) && (workingDir == null || k.directory().equals(workingDir)));
+    }
+
+    /** Whether a prestarted shell waits for this action's next run in {@code context} (for tests). */
+    boolean prestarted(ActionContext context) {
+        Path directory = workingDir != null ? workingDir : context.workDir();
+        return prestart && PrestartedShells.isIdle(
+                new PrestartedShells.Key(spec, context.watch().name(), context.workDir(), directory));
+    }
+
+    /** Starts, in the background, the shell for the key's next run unless one waits already. */
+    private void prestartNext(PrestartedShells.Key key) {
+        try {
+            WORKERS.execute(() -> {
+                if (!closed) {
+                    PrestartedShells.fill(key, this::commandFor, WORKERS);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // no prestart then
+        }
+    }
+
+    /**
+     * Writes the plan into a new file {@code <prefix><random>.sh} readable by the owner only, like
+     * {@link Files#createTempFile}, but created and written through one descriptor opened with
+     * {@code O_CREAT|O_EXCL} and no {@code O_TRUNC}: on ext4 a close after a truncating open starts
+     * write-back of the file (the {@code auto_da_alloc} heuristic), which costs milliseconds before
+     * every script start on a busy disk.
+     */
+    static Path writePlanFile(Path dir, String prefix, String text) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir);
+        }
+        ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+        FileAttribute<?>[] attrs = ownerOnly(dir);
+        for (int attempt = 1; ; attempt++) {
+            Path file = dir.resolve(prefix + Long.toUnsignedString(ThreadLocalRandom.current().nextLong()) + ".sh");
+            SeekableByteChannel ch;
+            try {
+                ch = Files.newByteChannel(file, CREATE_NEW_WRITE, attrs);
+            } catch (FileAlreadyExistsException e) {
+                if (attempt < 100) {
+                    continue;
+                }
+                throw e;
+            }
+            try (ch) {
+                while (bytes.hasRemaining()) {
+                    ch.write(bytes);
+                }
+            } catch (IOException | RuntimeException e) {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            }
+            return file;
+        }
+    }
+
+    private static FileAttribute<?>[] ownerOnly(Path dir) {
+        return dir.getFileSystem().supportedFileAttributeViews().contains("posix")
+                ? new FileAttribute<?>[] {OWNER_ONLY} : new FileAttribute<?>[0];
+    }
+
+    /** Runs the plan file in a new process. */
+    private ActionResult run(Plan plan, ActionContext context, Path planFile, Path directory) {
         List<String> cmd = commandFor(planFile);
-        ProcessBuilder pb = new ProcessBuilder(cmd)
-                .directory((workingDir != null ? workingDir : context.workDir()).toFile())
-                .redirectErrorStream(true);
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(directory.toFile()).redirectErrorStream(true);
         Map<String, String> environment = pb.environment();
         if (!inheritEnvironment) {
             environment.keySet().retainAll(passEnvironment);
         }
         environment.putAll(env);
         environment.putAll(eventEnvironment(plan, planFile));
-
         Process process;
         try {
             process = pb.start();
@@ -137,10 +289,12 @@ public final class ShellAction implements Action {
             // no stdin for the script either way
         }
         OutputTail tail = new OutputTail(maxOutputBytes);
-        Thread drainer = new Thread(() -> tail.drain(process.getInputStream()), "cicd-shell-output-" + process.pid());
-        drainer.setDaemon(true);
-        drainer.start();
+        return await(process, context, cmd, tail, drain(process, tail));
+    }
 
+    /** Waits for the process up to the timeout (then ends its tree) and makes the result. */
+    private ActionResult await(Process process, ActionContext context, List<String> cmd, OutputTail tail,
+            Future<?> drainer) {
         Duration timeout = context.timeout();
         boolean finished;
         boolean interrupted = false;
@@ -204,13 +358,31 @@ public final class ShellAction implements Action {
         }
     }
 
-    private static String collect(Thread drainer, OutputTail tail) {
+    /**
+     * Reads the process's output into the tail on a pooled thread (starting a thread per run would
+     * compete with the script's start for the CPU).
+     */
+    private static Future<?> drain(Process process, OutputTail tail) {
+        return WORKERS.submit(() -> {
+            Thread t = Thread.currentThread();
+            t.setName("cicd-shell-output-" + process.pid());
+            try {
+                tail.drain(process.getInputStream());
+            } finally {
+                t.setName("cicd-shell-idle");
+            }
+        });
+    }
+
+    private static String collect(Future<?> drainer, OutputTail tail) {
         try {
-            drainer.join(OUTPUT_WAIT.toMillis());
+            drainer.get(OUTPUT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // still draining (or failed): what we have is the output
         }
-        if (drainer.isAlive()) {
+        if (!drainer.isDone()) {
             return tail.text() + "\n[output incomplete: a background process still holds the output open]\n";
         }
         return tail.text();
@@ -225,8 +397,20 @@ public final class ShellAction implements Action {
         private final Set<String> passEnvironment = new java.util.TreeSet<>(BASE_ENVIRONMENT);
         private int maxOutputBytes = DEFAULT_MAX_OUTPUT_BYTES;
         private Duration killGrace = DEFAULT_KILL_GRACE;
+        private Boolean prestart;
 
         private Builder() {
+        }
+
+        /**
+         * Whether to run plans in prestarted shells when the command allows it (see the class comment);
+         * default true unless the system property {@value ShellAction#PRESTART_PROPERTY} is
+         * {@code false}. Ignored for other commands, and when the environment sets {@code BASH_ENV},
+         * {@code ENV}, {@code POSIXLY_CORRECT} or {@code SHELLOPTS}.
+         */
+        public Builder prestart(boolean prestart) {
+            this.prestart = prestart;
+            return this;
         }
 
         /**

@@ -184,6 +184,130 @@ class ShellActionTest {
         assertTrue(r.reason().contains("could not start /nonexistent/binary-xyz"), r.reason());
     }
 
+    /** Runs once (cold) and waits until the shell for the next run of the watch is prestarted. */
+    private void warmUp(ShellAction action, ActionContext context) throws InterruptedException {
+        assertEquals(Outcome.Kind.APPLIED, action.execute(plan("true\n"), context).kind());
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (!action.prestarted(context)) {
+            assertTrue(System.nanoTime() < deadline, "a shell was prestarted");
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void aPrestartedShellRunsThePlanAsAFreshlyStartedOneDoes() throws Exception {
+        // observable state at the script's start; the plan file's name (random, with or without the revision) masked
+        String script = """
+                echo "underscore=$_"
+                echo "zero=${0/#$CICD_PLAN_FILE/PLAN} options=$- seconds=$SECONDS bash_env=${BASH_ENV-unset}"
+                echo "stdin=$([ -p /dev/stdin ] && echo pipe) read=[$(cat)] pwd=$(pwd) shlvl=$SHLVL"
+                echo "source=${BASH_SOURCE[*]/#$CICD_PLAN_FILE/PLAN} lineno=$LINENO args=$#"
+                env | grep -v '^_=' | sed "s|$CICD_PLAN_FILE|PLAN|" | sort
+                declare -p | grep -E '^declare -[a-zA-Z-]+ CICD_' | sed "s|$CICD_PLAN_FILE|PLAN|"
+                shopt -p
+                set -o
+                trap -p
+                printf 'value=[%s]\n' "$CICD_VALUE"
+                """;
+        String value = "{\"v\":\"it's \\\"quoted\\\"\\n$HOME `x` ü\"}\nsecond line 'x'";
+        TriggerEvent e = new TriggerEvent("rollout", "/cicd/rollout/trigger", value.getBytes(StandardCharsets.UTF_8),
+                EventType.PUT, 42, 7, 3);
+        Plan plan = Plan.of(e, script);
+        ActionContext ctx = context(Duration.ofSeconds(30));
+        ShellAction warm = ShellAction.builder().env("EXTRA", "x y").build();
+        warmUp(warm, ctx);
+        ActionResult w = warm.execute(plan, ctx);
+        ActionResult c = ShellAction.builder().env("EXTRA", "x y").prestart(false).build().execute(plan, ctx);
+        assertEquals(Outcome.Kind.APPLIED, w.kind(), w.toString());
+        assertEquals(Outcome.Kind.APPLIED, c.kind(), c.toString());
+        assertTrue(w.output().contains("value=[" + value + "]"), w.output());
+        assertTrue(w.output().contains("zero=PLAN options=ehuB seconds=0 bash_env=unset"), w.output());
+        assertEquals(c.output(), w.output());
+        warm.close();
+    }
+
+    @Test
+    void aPrestartedShellRunsTheNextPlanWithoutANewProcessStart() throws Exception {
+        ActionContext ctx = context(Duration.ofSeconds(30));
+        try (ShellAction action = ShellAction.builder().build()) {
+            warmUp(action, ctx);
+            ActionResult r = action.execute(plan("echo \"$CICD_PLAN_FILE\"\n"), ctx);
+            assertEquals(Outcome.Kind.APPLIED, r.kind(), r.toString());
+            String name = Path.of(r.output().trim()).getFileName().toString();
+            assertTrue(name.matches("plan-rollout-[0-9]+\\.sh"), "a prestarted shell's plan name: " + name);
+            assertEquals(0, countPlanFiles(), "the plan file is removed after the run");
+            action.close();
+            assertFalse(action.prestarted(ctx), "close ends the idle shells");
+            ActionResult cold = action.execute(plan("echo \"$CICD_PLAN_FILE\"\n"), ctx);
+            assertTrue(Path.of(cold.output().trim()).getFileName().toString().startsWith("plan-rollout-r42-"),
+                    "a closed action starts shells cold: " + cold.output());
+        }
+    }
+
+    @Test
+    void aShellWaitingInADirectoryThatWasReplacedIsNotUsed() throws Exception {
+        Path wd = Files.createDirectory(tmp.resolve("wd"));
+        ActionContext ctx = context(Duration.ofSeconds(30));
+        try (ShellAction action = ShellAction.builder().workingDir(wd).build()) {
+            warmUp(action, ctx);
+            Files.delete(wd);
+            Files.createDirectory(wd);
+            ActionResult r = action.execute(plan("echo here > marker\necho \"$CICD_PLAN_FILE\"\n"), ctx);
+            assertEquals(Outcome.Kind.APPLIED, r.kind(), r.toString());
+            assertTrue(Files.exists(wd.resolve("marker")), "ran in the new directory");
+            assertTrue(Path.of(r.output().trim()).getFileName().toString().startsWith("plan-rollout-r42-"),
+                    "started cold: " + r.output());
+        }
+    }
+
+    @Test
+    void anOtherCommandIsNeverPrestarted() throws Exception {
+        ActionContext ctx = context(Duration.ofSeconds(30));
+        ShellAction sh = ShellAction.builder().command("sh", "{plan}").build();
+        ShellAction traced = ShellAction.builder().command("bash", "-eux", "{plan}").build();
+        for (ShellAction a : List.of(sh, traced)) {
+            assertEquals(Outcome.Kind.APPLIED, a.execute(plan("true\n"), ctx).kind());
+        }
+        Thread.sleep(200);
+        assertFalse(sh.prestarted(ctx));
+        assertFalse(traced.prestarted(ctx));
+    }
+
+    @Test
+    @Timeout(30)
+    void aTimeoutKillsTheWholeProcessTreeOfAPrestartedShell() throws Exception {
+        ActionContext ctx = context(Duration.ofSeconds(1));
+        ShellAction action = ShellAction.builder().killGrace(Duration.ofMillis(500)).build();
+        warmUp(action, ctx);
+        Path pids = tmp.resolve("pids");
+        String script = "sleep 60 &\necho $! > '" + pids + "'\necho $$ >> '" + pids + "'\n"
+                + "bash -c 'sleep 60' &\necho $! >> '" + pids + "'\nwait\n";
+        ActionResult r = action.execute(plan(script), ctx);
+        assertEquals(Outcome.Kind.FAILED, r.kind());
+        assertTrue(r.reason().startsWith("timed out after PT1S"), r.reason());
+        List<Long> started = Files.readAllLines(pids).stream().map(String::trim).map(Long::parseLong).toList();
+        assertEquals(3, started.size());
+        for (long pid : started) {
+            boolean alive = ProcessHandle.of(pid).map(ProcessTree::alive).orElse(false);
+            assertFalse(alive, "process " + pid + " of the tree is gone");
+        }
+        action.close();
+    }
+
+    @Test
+    void aLargeValueReachesAPrestartedShellIntact() throws Exception {
+        ActionContext ctx = context(Duration.ofSeconds(30));
+        try (ShellAction action = ShellAction.builder().build()) {
+            warmUp(action, ctx);
+            String value = "'\"\n$x\\".repeat(16_000); // 96,000 characters: below the limit of CICD_VALUE
+            TriggerEvent e = new TriggerEvent("rollout", "/cicd/rollout/trigger", value.getBytes(StandardCharsets.UTF_8),
+                    EventType.PUT, 43, 7, 4);
+            ActionResult r = action.execute(Plan.of(e, "printf %s \"$CICD_VALUE\"\n"), ctx);
+            assertEquals(Outcome.Kind.APPLIED, r.kind(), r.toString());
+            assertEquals(value, r.output());
+        }
+    }
+
     private long countPlanFiles() {
         try (Stream<Path> s = Files.list(tmp)) {
             return s.filter(p -> p.getFileName().toString().startsWith("plan-")).count();

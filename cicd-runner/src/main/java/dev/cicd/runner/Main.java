@@ -1,5 +1,6 @@
 package dev.cicd.runner;
 
+import dev.cicd.core.internal.process.ProcessLaunch;
 import dev.cicd.runner.internal.cli.Cli;
 import picocli.CommandLine;
 
@@ -13,6 +14,8 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        // before anything starts a process: shell actions start ~1 ms sooner (see ProcessLaunch)
+        ProcessLaunch.preferVfork();
         Cli.configureLogging(args);
         System.exit(commandLine().execute(args));
     }

@@ -3,24 +3,37 @@ package dev.cicd.core.internal.process;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Keeps the last {@code max} bytes written to it (a ring buffer) and counts all of them. Thread-safe:
- * one thread drains a process's output into it while another reads the text.
+ * one thread drains a process's output into it while another reads the text. The buffer grows with the
+ * output up to {@code max} bytes, so a quiet process costs no {@code max}-sized allocation.
  */
 public final class OutputTail {
 
-    private final byte[] ring;
+    private static final int INITIAL = 8192;
+
+    private final int max;
+    /** Shorter than max only while nothing was dropped: then the bytes are at [0, total). */
+    private byte[] ring;
     private long total;
 
     public OutputTail(int max) {
         if (max <= 0) {
             throw new IllegalArgumentException("max must be > 0, was " + max);
         }
-        this.ring = new byte[max];
+        this.max = max;
+        this.ring = new byte[Math.min(max, INITIAL)];
     }
 
     public synchronized void write(byte[] b, int off, int len) {
+        if (ring.length < max && total + len > ring.length) {
+            // still linear: byte i of the stream at ring[i], which is also its ring position once at max
+            long need = total + len;
+            int cap = (int) Math.min(max, Math.max(need, 2L * ring.length));
+            ring = Arrays.copyOf(ring, cap);
+        }
         total += len;
         int cap = ring.length;
         if (len >= cap) {

@@ -32,4 +32,26 @@ class OutputTailTest {
         write(t, "xy");
         assertEquals("[... 17 earlier bytes of output dropped ...]\n789ABCxy", t.text());
     }
+
+    @Test
+    void growsUpToItsLimitAndKeepsTheSameTailAsAFullSizeRing() {
+        java.util.Random random = new java.util.Random(7);
+        for (int max : new int[] {1, 100, 8192, 8193, 50_000}) {
+            OutputTail t = new OutputTail(max);
+            StringBuilder all = new StringBuilder();
+            for (int i = 0; i < 60; i++) {
+                int len = random.nextInt(i % 7 == 0 ? 30_000 : 300);
+                StringBuilder chunk = new StringBuilder();
+                for (int j = 0; j < len; j++) {
+                    chunk.append((char) ('a' + random.nextInt(26)));
+                }
+                write(t, chunk.toString());
+                all.append(chunk);
+                String expected = all.length() <= max ? all.toString()
+                        : "[... " + (all.length() - max) + " earlier bytes of output dropped ...]\n"
+                        + all.substring(all.length() - max);
+                assertEquals(expected, t.text(), "max " + max + " after " + all.length() + " bytes");
+            }
+        }
+    }
 }
