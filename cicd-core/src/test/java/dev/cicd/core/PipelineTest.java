@@ -681,25 +681,8 @@ class PipelineTest {
     @Test
     void aWriteRefusedForLostOwnershipHaltsTheWatchAndRecordsNothingOfIt() throws Exception {
         InMemoryStateStore memory = new InMemoryStateStore();
-        StateStore deposing = new StateStore() {
-            @Override
-            public WatchState load(String watch) {
-                return memory.load(watch);
-            }
-
-            @Override
-            public java.util.Optional<String> lastApplied(String target) {
-                return memory.lastApplied(target);
-            }
-
-            @Override
-            public void commit(Batch batch) {
-                if (batch.entries().stream().anyMatch(e -> e.outcome().event().text().equals("deposed"))) {
-                    throw new CicdException(CicdException.Code.FENCED, "not the leader any more");
-                }
-                memory.commit(batch);
-            }
-        };
+        StateStore deposing = refusing(memory, b -> b.entries().stream()
+                .anyMatch(e -> e.outcome().event().text().equals("deposed")), CicdException.Code.FENCED, "not the leader any more");
         Pipeline p = started(base(Templates.of("t", "{{ value }}")).state(deposing)
                 .action("a", (plan, ctx) -> ActionResult.applied(""))
                 .watch(WatchSpec.builder("w").prefix("/w").key("/k").template("t").action("a").build())
@@ -724,25 +707,8 @@ class PipelineTest {
     @Test
     void aRecordTheStoreRefusesIsRecordedAsASmallFailedOutcomeAndTheWatchGoesOn() throws Exception {
         InMemoryStateStore memory = new InMemoryStateStore();
-        StateStore picky = new StateStore() {
-            @Override
-            public WatchState load(String watch) {
-                return memory.load(watch);
-            }
-
-            @Override
-            public java.util.Optional<String> lastApplied(String target) {
-                return memory.lastApplied(target);
-            }
-
-            @Override
-            public void commit(Batch batch) {
-                if (batch.entries().stream().anyMatch(e -> e.outcome().requestId().isPresent())) {
-                    throw new CicdException(CicdException.Code.SOURCE, "etcdserver: request is too large");
-                }
-                memory.commit(batch);
-            }
-        };
+        StateStore picky = refusing(memory, b -> b.entries().stream().anyMatch(e -> e.outcome().requestId().isPresent()),
+                CicdException.Code.SOURCE, "etcdserver: request is too large");
         Pipeline p = started(base(Templates.of("t", "{{ value }}")).state(picky)
                 .action("a", (plan, ctx) -> ActionResult.applied(""))
                 .watch(WatchSpec.builder("w").prefix("/w").key("/k").template("t").action("a").build()));
@@ -758,6 +724,30 @@ class PipelineTest {
         assertEquals(Outcome.Kind.APPLIED, stored.get(1).kind());
         assertFalse(p.stats("w").halted(), "no input stops a watch");
         assertEquals(OptionalLong.of(next), memory.checkpoint("w"));
+    }
+
+    /** The store {@code memory}, except that a batch matching {@code refuse} fails with {@code code}. */
+    private static StateStore refusing(InMemoryStateStore memory, java.util.function.Predicate<StateStore.Batch> refuse,
+            CicdException.Code code, String message) {
+        return new StateStore() {
+            @Override
+            public WatchState load(String watch) {
+                return memory.load(watch);
+            }
+
+            @Override
+            public Optional<String> lastApplied(String target) {
+                return memory.lastApplied(target);
+            }
+
+            @Override
+            public void commit(Batch batch) {
+                if (refuse.test(batch)) {
+                    throw new CicdException(code, message);
+                }
+                memory.commit(batch);
+            }
+        };
     }
 
     @Test
