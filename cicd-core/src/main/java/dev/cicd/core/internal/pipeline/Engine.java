@@ -87,7 +87,7 @@ public final class Engine {
         };
         for (WatchSpec w : settings.watches()) {
             feeds.put(w.name(), new WatchFeed(w, settings.actions().get(w.action()), threads.workDir(w.name()),
-                    settings.renderer(), settings.clock(), downstream));
+                    settings.renderer(), settings.clock(), threads.feeds, downstream));
         }
     }
 
@@ -351,7 +351,7 @@ public final class Engine {
         }
     }
 
-    /** Receives from the source on its thread, which then renders the event and queues it in its lanes. */
+    /** Receives from the source on its thread: counts and enqueues, nothing more. */
     private final class Listener implements TriggerListener {
         @Override
         public void onEvent(TriggerEvent event) {

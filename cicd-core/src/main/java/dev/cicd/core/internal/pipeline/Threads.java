@@ -19,14 +19,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The engine's threads and work directory: worker threads (actions, at most {@code parallelism}), the
- * watchdog timer, and the directory actions write
+ * The engine's threads and work directory: feed threads (rendering, one watch at a time each), worker
+ * threads (actions, at most {@code parallelism}), the watchdog timer, and the directory actions write
  * into (a subdirectory per watch; a temporary one, deleted on close, when none was given).
  */
 final class Threads {
 
     private static final Logger LOG = LoggerFactory.getLogger(Threads.class);
 
+    final ThreadPoolExecutor feeds;
     final ThreadPoolExecutor workers;
     final ScheduledThreadPoolExecutor timer;
     final Path workDir;
@@ -44,9 +45,13 @@ final class Threads {
             throw new CicdException(CicdException.Code.CONFIG, "could not create the pipeline's work directory "
                     + (configuredWorkDir != null ? configuredWorkDir : "(temporary)") + ": " + e, e);
         }
+        int feedThreads = Math.max(1, Math.min(watches.size(), 4));
+        feeds = new ThreadPoolExecutor(feedThreads, feedThreads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                factory(name + "-feed-"));
         workers = new ThreadPoolExecutor(parallelism, parallelism, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 factory(name + "-worker-"));
         workers.allowCoreThreadTimeOut(true);
+        feeds.allowCoreThreadTimeOut(true);
         timer = new ScheduledThreadPoolExecutor(1, factory(name + "-watchdog-"));
         timer.setRemoveOnCancelPolicy(true);
     }
@@ -57,15 +62,18 @@ final class Threads {
 
     void close() {
         timer.shutdownNow();
+        feeds.shutdown();
         workers.shutdown();
         try {
             if (!workers.awaitTermination(1, TimeUnit.SECONDS)) {
                 workers.shutdownNow();
             }
+            feeds.awaitTermination(1, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             workers.shutdownNow();
             Thread.currentThread().interrupt();
         }
+        feeds.shutdownNow();
         if (ownsWorkDir) {
             deleteTree(workDir);
         }

@@ -25,6 +25,10 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -32,12 +36,13 @@ import org.slf4j.MDC;
 /**
  * One watch's events in revision order, one at a time: keeps the watch's key map (what {@code getv}
  * reads), drops replays and revisions already recorded, renders the plan at the event's revision, learns
- * its targets and hands it to the lanes, on the source's delivery thread.
+ * its targets and hands it to the lanes. Drained by at most one thread at a time.
  */
-final class WatchFeed {
+final class WatchFeed implements Runnable {
 
     private static final Logger LOG = LoggerFactory.getLogger(WatchFeed.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int DRAIN_BATCH = 256;
 
     /** What the feed hands on. */
     interface Downstream {
@@ -56,20 +61,25 @@ final class WatchFeed {
     final Path workDir;
     private final Renderer renderer;
     private final Clock clock;
+    private final Executor executor;
     private final Downstream downstream;
-    /** Relative key -> text; touched only under this feed's lock. */
+    private final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    /** Relative key -> text; touched only by the draining thread. */
     private final TreeMap<String, String> keys = new TreeMap<>();
     private final SortedMap<String, String> keysView = Collections.unmodifiableSortedMap(keys);
     private final Set<Long> recordedAbove = new HashSet<>();
     private long lastRevision;
     private volatile boolean closing;
 
-    WatchFeed(WatchSpec spec, Action action, Path workDir, Renderer renderer, Clock clock, Downstream downstream) {
+    WatchFeed(WatchSpec spec, Action action, Path workDir, Renderer renderer, Clock clock, Executor executor,
+            Downstream downstream) {
         this.spec = spec;
         this.action = action;
         this.workDir = workDir;
         this.renderer = renderer;
         this.clock = clock;
+        this.executor = executor;
         this.downstream = downstream;
         this.progress = new WatchProgress(spec.name());
     }
@@ -82,26 +92,61 @@ final class WatchFeed {
         keysAtCheckpoint.forEach((rel, text) -> putKey(rel, spec.fullKey(rel), text.getBytes(StandardCharsets.UTF_8)));
     }
 
-    /**
-     * Handles an event or notice on the caller's thread (the source's delivery thread: sources call a
-     * watch's listener one call at a time, so rendering needs no hand-off to another thread and a slow
-     * render holds back only its own watch).
-     */
-    synchronized void offer(Object eventOrNotice) {
-        if (eventOrNotice instanceof TriggerEvent e) {
-            if (closing) {
-                progress.dropped.incrementAndGet();
-                downstream.dropped(e);
-            } else {
-                handle(e);
-            }
-        } else if (eventOrNotice instanceof SourceNotice notice && !closing) {
-            handleNotice(notice);
-        }
+    void offer(Object eventOrNotice) {
+        queue.add(eventOrNotice);
+        schedule();
     }
 
     void close() {
         closing = true;
+    }
+
+    private void schedule() {
+        if (scheduled.compareAndSet(false, true)) {
+            try {
+                executor.execute(this);
+            } catch (RejectedExecutionException e) {
+                scheduled.set(false);
+                drainAsDropped();
+            }
+        }
+    }
+
+    private void drainAsDropped() {
+        Object item;
+        while ((item = queue.poll()) != null) {
+            if (item instanceof TriggerEvent e) {
+                progress.dropped.incrementAndGet();
+                downstream.dropped(e);
+            }
+        }
+    }
+
+    @Override
+    public void run() {
+        try {
+            for (int n = 0; n < DRAIN_BATCH; n++) {
+                Object item = queue.poll();
+                if (item == null) {
+                    break;
+                }
+                if (item instanceof TriggerEvent e) {
+                    if (closing) {
+                        progress.dropped.incrementAndGet();
+                        downstream.dropped(e);
+                    } else {
+                        handle(e);
+                    }
+                } else if (item instanceof SourceNotice notice && !closing) {
+                    handleNotice(notice);
+                }
+            }
+        } finally {
+            scheduled.set(false);
+            if (!queue.isEmpty()) {
+                schedule();
+            }
+        }
     }
 
     private void handleNotice(SourceNotice notice) {
