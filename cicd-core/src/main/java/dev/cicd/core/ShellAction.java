@@ -1,22 +1,14 @@
 package dev.cicd.core;
 
 import dev.cicd.core.internal.process.OutputTail;
+import dev.cicd.core.internal.process.PlanFiles;
 import dev.cicd.core.internal.process.PrestartedShell;
+import dev.cicd.core.internal.process.ProcessOutput;
 import dev.cicd.core.internal.process.PrestartedShells;
 import dev.cicd.core.internal.process.ProcessTree;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.SeekableByteChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.OpenOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,14 +17,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,10 +85,6 @@ public final class ShellAction implements Action, AutoCloseable {
     private static final int MAX_ENV_VALUE_CHARS = 100_000;
     /** How long to wait for the rest of the output after the process ended. */
     private static final Duration OUTPUT_WAIT = Duration.ofSeconds(2);
-    private static final Set<OpenOption> CREATE_NEW_WRITE = Set.of(StandardOpenOption.CREATE_NEW,
-            StandardOpenOption.WRITE);
-    private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
     /** Threads that read the processes' output and prestart shells; idle ones end after a minute. */
     private static final ExecutorService WORKERS = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "cicd-shell-idle");
@@ -171,7 +156,7 @@ public final class ShellAction implements Action, AutoCloseable {
         // no prestarted shell, or it could not take the plan (then it was ended, its plan file not made)
         Path planFile;
         try {
-            planFile = writePlanFile(context.workDir(),
+            planFile = PlanFiles.write(context.workDir(),
                     "plan-" + context.watch().name() + "-r" + event.modRevision() + "-", plan.text());
         } catch (IOException | RuntimeException e) {
             return ActionResult.failed("could not write the plan file into " + context.workDir() + ": " + e, "");
@@ -222,51 +207,6 @@ public final class ShellAction implements Action, AutoCloseable {
         }
     }
 
-    /**
-     * Writes the plan into a new file {@code <prefix><random>.sh} readable by the owner only, like
-     * {@link Files#createTempFile}, but created and written through one descriptor opened with
-     * {@code O_CREAT|O_EXCL} and no {@code O_TRUNC}: on ext4 a close after a truncating open starts
-     * write-back of the file (the {@code auto_da_alloc} heuristic), which costs milliseconds before
-     * every script start on a busy disk.
-     */
-    static Path writePlanFile(Path dir, String prefix, String text) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir);
-        }
-        ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
-        FileAttribute<?>[] attrs = ownerOnly(dir);
-        for (int attempt = 1; ; attempt++) {
-            Path file = dir.resolve(prefix + Long.toUnsignedString(ThreadLocalRandom.current().nextLong()) + ".sh");
-            SeekableByteChannel ch;
-            try {
-                ch = Files.newByteChannel(file, CREATE_NEW_WRITE, attrs);
-            } catch (FileAlreadyExistsException e) {
-                if (attempt < 100) {
-                    continue;
-                }
-                throw e;
-            }
-            try (ch) {
-                while (bytes.hasRemaining()) {
-                    ch.write(bytes);
-                }
-            } catch (IOException | RuntimeException e) {
-                try {
-                    Files.deleteIfExists(file);
-                } catch (IOException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-                throw e;
-            }
-            return file;
-        }
-    }
-
-    private static FileAttribute<?>[] ownerOnly(Path dir) {
-        return dir.getFileSystem().supportedFileAttributeViews().contains("posix")
-                ? new FileAttribute<?>[] {OWNER_ONLY} : new FileAttribute<?>[0];
-    }
-
     /** Runs the plan file in a new process. */
     private ActionResult run(Plan plan, ActionContext context, Path planFile, Path directory) {
         List<String> cmd = commandFor(planFile);
@@ -289,7 +229,7 @@ public final class ShellAction implements Action, AutoCloseable {
             // no stdin for the script either way
         }
         OutputTail tail = new OutputTail(maxOutputBytes);
-        return await(process, context, cmd, tail, drain(process, tail));
+        return await(process, context, cmd, tail, ProcessOutput.drain(process, tail, WORKERS));
     }
 
     /** Waits for the process up to the timeout (then ends its tree) and makes the result. */
@@ -308,14 +248,14 @@ public final class ShellAction implements Action, AutoCloseable {
             if (!finished) {
                 int signalled = ProcessTree.kill(process.toHandle(), killGrace);
                 awaitExit(process);
-                String output = collect(drainer, tail);
+                String output = ProcessOutput.collect(drainer, tail, OUTPUT_WAIT);
                 String what = interrupted ? "interrupted" : "timed out after " + timeout;
                 LOG.warn("{} {}; terminated its process tree ({} processes)", cmd.get(0), what, signalled);
                 return ActionResult.failed(what + "; terminated the process tree (" + signalled + " processes)",
                         output);
             }
             int code = process.exitValue();
-            String output = collect(drainer, tail);
+            String output = ProcessOutput.collect(drainer, tail, OUTPUT_WAIT);
             return code == 0
                     ? ActionResult.applied(0, output)
                     : ActionResult.failed("exit code " + code, code, output);
@@ -356,36 +296,6 @@ public final class ShellAction implements Action, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    /**
-     * Reads the process's output into the tail on a pooled thread (starting a thread per run would
-     * compete with the script's start for the CPU).
-     */
-    private static Future<?> drain(Process process, OutputTail tail) {
-        return WORKERS.submit(() -> {
-            Thread t = Thread.currentThread();
-            t.setName("cicd-shell-output-" + process.pid());
-            try {
-                tail.drain(process.getInputStream());
-            } finally {
-                t.setName("cicd-shell-idle");
-            }
-        });
-    }
-
-    private static String collect(Future<?> drainer, OutputTail tail) {
-        try {
-            drainer.get(OUTPUT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            // still draining (or failed): what we have is the output
-        }
-        if (!drainer.isDone()) {
-            return tail.text() + "\n[output incomplete: a background process still holds the output open]\n";
-        }
-        return tail.text();
     }
 
     /** Configures a {@link ShellAction}. */

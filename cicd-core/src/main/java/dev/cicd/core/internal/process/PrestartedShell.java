@@ -114,16 +114,7 @@ public final class PrestartedShell {
         env.put("BASH_ENV", "/dev/stdin");
         Process process = pb.start();
         OutputTail tail = new OutputTail(maxOutputBytes);
-        Future<?> drainer = readers.submit(() -> {
-            Thread t = Thread.currentThread();
-            String name = t.getName();
-            t.setName("cicd-shell-output-" + process.pid());
-            try {
-                tail.drain(process.getInputStream());
-            } finally {
-                t.setName(name);
-            }
-        });
+        Future<?> drainer = ProcessOutput.drain(process, tail, readers);
         // what $_ is when a fresh bash starts: the environment's _, else its command name
         String underscore = environment.getOrDefault("_", command.get(0));
         Object directoryKey = fileKey(Path.of("/proc", Long.toString(process.pid()), "cwd"));
