@@ -525,11 +525,9 @@ class PipelineTest {
         assertEquals(1, recorder.outcomes().size(), "nothing is processed after close");
     }
 
-    @Test
-    void closeInterruptsAnActionAfterTheCloseTimeoutAndDoesNotCheckpointIt() throws Exception {
-        CountDownLatch started = new CountDownLatch(1);
-        AtomicBoolean interrupted = new AtomicBoolean();
-        Action stuck = (plan, ctx) -> {
+    /** An action that counts {@code started} down and sleeps until interrupted, which it records. */
+    private static Action stuck(CountDownLatch started, AtomicBoolean interrupted) {
+        return (plan, ctx) -> {
             started.countDown();
             try {
                 Thread.sleep(60_000);
@@ -540,6 +538,13 @@ class PipelineTest {
                 return ActionResult.failed("interrupted", "");
             }
         };
+    }
+
+    @Test
+    void closeInterruptsAnActionAfterTheCloseTimeoutAndDoesNotCheckpointIt() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        AtomicBoolean interrupted = new AtomicBoolean();
+        Action stuck = stuck(started, interrupted);
         InMemoryStateStore checkpoints = new InMemoryStateStore();
         Pipeline p = base(Templates.of("t", "{{ value }}")).action("a", stuck).state(checkpoints)
                 .closeTimeout(Duration.ofMillis(200))
@@ -559,17 +564,7 @@ class PipelineTest {
     void abortInterruptsARunningActionAtOnceAndRecordsNothingOfIt() throws Exception {
         CountDownLatch started = new CountDownLatch(1);
         AtomicBoolean interrupted = new AtomicBoolean();
-        Action stuck = (plan, ctx) -> {
-            started.countDown();
-            try {
-                Thread.sleep(60_000);
-                return ActionResult.applied("");
-            } catch (InterruptedException e) {
-                interrupted.set(true);
-                Thread.currentThread().interrupt();
-                return ActionResult.failed("interrupted", "");
-            }
-        };
+        Action stuck = stuck(started, interrupted);
         InMemoryStateStore checkpoints = new InMemoryStateStore();
         Pipeline p = base(Templates.of("t", "{{ value }}")).action("a", stuck).state(checkpoints)
                 .closeTimeout(Duration.ofMinutes(5))

@@ -244,7 +244,7 @@ public final class Runner implements AutoCloseable {
     }
 
     private void reportWatching(Pipeline t) {
-        if (awaitWatching(t, Duration.ofMinutes(5))) {
+        if (TermStatus.awaitWatching(t, Duration.ofMinutes(5))) {
             long sinceStart = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
             LOG.info("watching {} watch(es) as leader of group {} ({} ms after JVM start): {}",
                     config.watches().size(), config.runner().group(), sinceStart,
@@ -252,19 +252,6 @@ public final class Runner implements AutoCloseable {
         }
     }
 
-    private static boolean awaitWatching(Pipeline t, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (t.subscription().isEmpty()) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            sleep(10);
-        }
-        if (t.subscription().get() instanceof EtcdTriggerSource.Subscription s) {
-            return s.awaitWatching(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-        }
-        return true;
-    }
 
     /** Waits until this runner leads its group and every watch is watching etcd. */
     public boolean awaitWatching(Duration timeout) {
@@ -272,7 +259,7 @@ public final class Runner implements AutoCloseable {
         while (true) {
             Pipeline t = term.get();
             if (t != null) {
-                return awaitWatching(t, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+                return TermStatus.awaitWatching(t, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             }
             if (System.nanoTime() > deadline || closed) {
                 return false;
@@ -348,19 +335,8 @@ public final class Runner implements AutoCloseable {
         d.put("runner", config.runner().id());
         d.put("group", config.runner().group());
         Pipeline t = term.get();
-        boolean watchesAlive = true;
-        Map<String, String> watches = new LinkedHashMap<>();
-        for (WatchConfig w : config.watches()) {
-            String st;
-            if (!leader || t == null) {
-                st = "standby";
-            } else {
-                Pipeline.WatchStats s = t.stats(w.name());
-                st = s.halted() ? "halted" : "watching (revision " + s.lastRevision() + ")";
-                watchesAlive &= !s.halted();
-            }
-            watches.put(w.name(), st);
-        }
+        Map<String, String> watches = TermStatus.watches(config.watches(), leader ? t : null);
+        boolean watchesAlive = !watches.containsValue(TermStatus.HALTED);
         d.put("watches", watches);
         String f = failure.get();
         if (f != null) {
@@ -371,8 +347,7 @@ public final class Runner implements AutoCloseable {
             d.put("restart", r.status());
         }
         boolean alive = reachable && watchesAlive && f == null && !closed;
-        boolean ready = alive && started && (!leader || t != null && t.subscription().orElse(null) instanceof EtcdTriggerSource.Subscription s
-                && s.awaitWatching(Duration.ZERO));
+        boolean ready = alive && started && (!leader || t != null && TermStatus.watching(t));
         return new Health(alive, ready, d);
     }
 
