@@ -7,8 +7,6 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -18,6 +16,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -30,8 +29,12 @@ import org.slf4j.MDC;
 /**
  * What kube-controller-manager's deployment controller does, for the fields deploy code reads.
  *
- * <p>An ordinary informer on Deployments, through an ordinary client, against the simulated API
- * server. For each Deployment it finds the ReplicaSets it owns (controller ownerReference with its
+ * <p>It lists Deployments every {@value #POLL_MILLIS} ms through an ordinary client, against the
+ * simulated API server, and reconciles each one that is new or changed (a different
+ * resourceVersion), or collects the garbage of one that is gone. It polls rather than watches: the
+ * mock server's watch handling blocks its event loop for up to 30 s when a watch is closed while an
+ * event is being sent to it, which made closing a fixture fail at random ("Unable to close
+ * MockWebServer", CI run of 2026-11-27). For each Deployment it finds the ReplicaSets it owns (controller ownerReference with its
  * uid; ReplicaSets without one are never touched or counted), reuses the one whose pod template
  * equals the Deployment's (ignoring {@code pod-template-hash}) or creates {@code <name>-<hash>},
  * numbers revisions like the real controller (a reused ReplicaSet moves to max + 1), copies the
@@ -40,7 +43,7 @@ import org.slf4j.MDC;
  * deadline when the failure hook matches an image. Deleting a Deployment deletes the ReplicaSets
  * it owns. All work runs on one thread, one Deployment at a time.
  *
- * <p>This class holds the informer, the work queue with its retries, the rollout timing and garbage
+ * <p>This class holds the poll, the work queue with its retries, the rollout timing and garbage
  * collection; {@link ReplicaSets} finds, creates and scales ReplicaSets, {@link Revisions} numbers
  * revisions (rollbacks included) and {@link DeploymentStatuses} computes and writes the status.
  */
@@ -49,6 +52,7 @@ final class DeploymentController implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DeploymentController.class);
     private static final long RETRY_MILLIS = 50;
     private static final int MAX_RETRIES = 12;
+    static final long POLL_MILLIS = 20;
 
     /** The rollout in progress for one Deployment uid: which ReplicaSet, which generation, since when. */
     private record Rollout(String replicaSet, long generation, long startedNanos, boolean failing) {
@@ -68,8 +72,9 @@ final class DeploymentController implements AutoCloseable {
     private final Map<String, Long> wakeUps = new HashMap<>();
     /** Consecutive failed reconciles per namespace/name; touched only on the controller thread. */
     private final Map<String, Integer> failures = new HashMap<>();
+    /** The Deployments of the last poll by namespace/name; touched only on the controller thread. */
+    private Map<String, Deployment> seen = new HashMap<>();
     private ScheduledExecutorService executor;
-    private SharedIndexInformer<Deployment> informer;
     private volatile boolean closed;
 
     DeploymentController(KubernetesClient client, Duration rolloutDelay, Duration failAfter) {
@@ -81,7 +86,7 @@ final class DeploymentController implements AutoCloseable {
         this.failAfter = Objects.requireNonNull(failAfter, "failAfter");
     }
 
-    /** Starts the worker thread and the informer; returns once the informer has synced. */
+    /** Starts the worker thread and the poll; returns once the first poll has run. */
     synchronized void start() {
         if (executor != null) {
             throw new IllegalStateException("already started");
@@ -91,22 +96,52 @@ final class DeploymentController implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        informer = client.apps().deployments().inAnyNamespace().inform(new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(Deployment d) {
+        try {
+            executor.submit(this::poll).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting the simulated deployment controller", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("the simulated deployment controller could not list Deployments", e.getCause());
+        }
+        executor.scheduleWithFixedDelay(this::pollSafely, POLL_MILLIS, POLL_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private void pollSafely() {
+        try {
+            poll();
+        } catch (RuntimeException e) {
+            if (!closed) {
+                LOG.warn("listing Deployments failed, polling again in {} ms: {}", POLL_MILLIS, e.toString());
+            }
+        }
+    }
+
+    /** What an informer's add, update and delete events would say, found by comparing two lists. */
+    private void poll() {
+        if (closed) {
+            return;
+        }
+        Map<String, Deployment> now = new HashMap<>();
+        for (Deployment d : client.apps().deployments().inAnyNamespace().list().getItems()) {
+            String key = d.getMetadata().getNamespace() + "/" + d.getMetadata().getName();
+            now.put(key, d);
+            Deployment before = seen.get(key);
+            if (before != null && !Objects.equals(before.getMetadata().getUid(), d.getMetadata().getUid())) {
+                collectGarbage(before); // deleted and created again between two polls
+                before = null;
+            }
+            if (before == null || !Objects.equals(before.getMetadata().getResourceVersion(),
+                    d.getMetadata().getResourceVersion())) {
                 enqueue(d, 0);
             }
-
-            @Override
-            public void onUpdate(Deployment old, Deployment d) {
-                enqueue(d, 0);
+        }
+        for (Map.Entry<String, Deployment> gone : seen.entrySet()) {
+            if (!now.containsKey(gone.getKey())) {
+                collectGarbage(gone.getValue());
             }
-
-            @Override
-            public void onDelete(Deployment d, boolean finalStateUnknown) {
-                submit(() -> collectGarbage(d), 0);
-            }
-        });
+        }
+        seen = now;
     }
 
     void failImages(Pattern pattern) {
@@ -120,9 +155,6 @@ final class DeploymentController implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
-        if (informer != null) {
-            informer.stop();
-        }
         if (executor != null) {
             executor.shutdownNow();
             try {
