@@ -46,6 +46,16 @@ public interface StateStore extends Deduplicator {
     }
 
     /**
+     * How many {@link #commit}s the pipeline may have in flight at once. Above 1, the store must accept
+     * concurrent commits; the pipeline then sends at most one batch carrying checkpoints (and
+     * {@code latest} records) at a time, and the others carry only outcomes, fingerprints and marks, so
+     * a checkpoint never moves backwards and never passes an outcome that is not written. Default: 1.
+     */
+    default int maxConcurrentCommits() {
+        return 1;
+    }
+
+    /**
      * A watch's stored state.
      *
      * @param checkpoint  every revision up to and including it has a recorded outcome; empty when the
@@ -88,14 +98,31 @@ public interface StateStore extends Deduplicator {
     /**
      * What one {@link #commit} writes.
      *
-     * @param entries     the outcomes, in the order they were produced
-     * @param checkpoints per watch of the batch, its checkpoint after this batch (never lower than the
-     *                    stored one); entries above their watch's checkpoint are marked as recorded
+     * @param entries     the outcomes, in the order they were produced (may be empty when the batch
+     *                    only moves checkpoints)
+     * @param checkpoints per watch, its checkpoint after this batch (never lower than the stored one);
+     *                    entries above their watch's checkpoint, or of a watch not named here, are marked
+     *                    as recorded
+     * @param latest      per watch, the outcome to store as its {@code latest} record
      */
-    record Batch(List<Entry> entries, Map<String, Long> checkpoints) {
+    record Batch(List<Entry> entries, Map<String, Long> checkpoints, Map<String, Outcome> latest) {
         public Batch {
             entries = List.copyOf(entries);
             checkpoints = Map.copyOf(checkpoints);
+            latest = Map.copyOf(latest);
+        }
+
+        /** A batch whose {@code latest} records are the last entry of each watch. */
+        public Batch(List<Entry> entries, Map<String, Long> checkpoints) {
+            this(entries, checkpoints, lastPerWatch(entries));
+        }
+
+        private static Map<String, Outcome> lastPerWatch(List<Entry> entries) {
+            Map<String, Outcome> last = new java.util.LinkedHashMap<>();
+            for (Entry e : entries) {
+                last.put(e.outcome().watch(), e.outcome());
+            }
+            return last;
         }
     }
 }

@@ -51,7 +51,7 @@ class LanesTest {
     }
 
     /** An action whose targets are the plan's text before ':'; runs {@code body}. */
-    private static Action targeted(Action body) {
+    static Action targeted(Action body) {
         return new Action() {
             @Override
             public ActionResult execute(Plan plan, ActionContext context) {
@@ -66,7 +66,7 @@ class LanesTest {
         };
     }
 
-    private static String payloadOf(Plan plan) {
+    static String payloadOf(Plan plan) {
         return plan.text().substring(plan.text().indexOf(':') + 1);
     }
 

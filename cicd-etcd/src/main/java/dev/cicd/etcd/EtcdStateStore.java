@@ -18,6 +18,8 @@ public final class EtcdStateStore implements StateStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(EtcdStateStore.class);
 
+    private static final int CONCURRENT_COMMITS = 4;
+
     private final StateOps ops;
     private final int maxTxnOps;
 
@@ -54,5 +56,14 @@ public final class EtcdStateStore implements StateStore {
     @Override
     public int maxOpsPerCommit() {
         return maxTxnOps;
+    }
+
+    /**
+     * Four: batches for different targets go to etcd side by side (etcd folds concurrent transactions into
+     * one raft round), which is what lets a burst's outcomes keep up with the puts.
+     */
+    @Override
+    public int maxConcurrentCommits() {
+        return CONCURRENT_COMMITS;
     }
 }

@@ -173,26 +173,26 @@ public final class StateOps {
 
     /**
      * One batch in one transaction: per outcome its status record (and a mark when it lies above its
-     * watch's new checkpoint), per applied outcome the fingerprint of each target, per watch the
-     * {@code latest} record, the checkpoint and the removal of the marks the checkpoint now covers.
+     * watch's new checkpoint, or its watch has none in the batch), per applied outcome the fingerprint of
+     * each target, the batch's {@code latest} records, and per checkpoint the checkpoint and the removal
+     * of the marks it now covers.
      */
     public void commit(StateStore.Batch batch) {
-        if (batch.entries().isEmpty()) {
+        if (batch.entries().isEmpty() && batch.checkpoints().isEmpty() && batch.latest().isEmpty()) {
             return;
         }
-        Map<String, Outcome> newest = new LinkedHashMap<>();
         Map<String, StateStore.Entry> appliedTo = new LinkedHashMap<>();
         for (StateStore.Entry e : batch.entries()) {
-            newest.put(e.outcome().watch(), e.outcome());
             if (e.outcome().kind() == Outcome.Kind.APPLIED && e.outcome().fingerprint().isPresent()) {
                 for (String t : e.targets()) {
                     appliedTo.put(t, e);
                 }
             }
         }
-        Outcome first = batch.entries().get(0).outcome();
-        String what = "recording " + batch.entries().size() + " outcome(s) from revision " + first.revision()
-                + " of watch " + first.watch();
+        String what = batch.entries().isEmpty() ? "writing the checkpoints of " + batch.checkpoints().keySet()
+                : "recording " + batch.entries().size() + " outcome(s) from revision "
+                        + batch.entries().get(0).outcome().revision() + " of watch "
+                        + batch.entries().get(0).outcome().watch();
         write(what, lease -> {
             List<Op> ops = new ArrayList<>();
             for (StateStore.Entry e : batch.entries()) {
@@ -208,7 +208,7 @@ public final class StateOps {
             for (Map.Entry<String, StateStore.Entry> a : appliedTo.entrySet()) {
                 ops.add(putApplied(a.getKey(), a.getValue().outcome()));
             }
-            for (Outcome o : newest.values()) {
+            for (Outcome o : batch.latest().values()) {
                 ops.add(Op.put(Etcd.bytes(keys.latest(o.watch())), Etcd.bytes(StatusRecord.of(o, runnerId).toJson()),
                         PutOption.DEFAULT));
             }

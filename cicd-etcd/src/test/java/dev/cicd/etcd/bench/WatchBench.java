@@ -78,6 +78,7 @@ public final class WatchBench {
             EtcdState open = EtcdState.builder(runner).group("bench").statePrefix("/bench/state/open")
                     .statusPrefix("/bench/status/open").runnerId("bench").build();
 
+            if (latencyPuts > 0) {
             System.out.println();
             System.out.println("put -> action start of the pipeline, and put -> event of a raw jetcd watch on the same key"
                     + " (own client) for the same puts, ms");
@@ -88,6 +89,7 @@ public final class WatchBench {
             latency("pipeline, etcd state unfenced (dedupe read per event)", writer, runner, rawClient, latencyPuts,
                     "lat-o", open);
             latency("pipeline, in-memory dedupe and checkpoints", writer, runner, rawClient, latencyPuts, "lat-m", null);
+            }
 
             System.out.println();
             System.out.println("sustained events/s over " + throughputPuts + " puts across " + KEYS + " keys (up to "
@@ -95,13 +97,23 @@ public final class WatchBench {
             System.out.println("| variant | pipeline events/s (every outcome recorded) | raw events/s | pipeline / raw |"
                     + " all committed after |");
             System.out.println("|---|---|---|---|---|");
-            throughput("pipeline, 1 watch, etcd state fenced (the runner's defaults)", writer, runner, rawClient,
-                    throughputPuts, "tp-f1", 1, fenced);
-            throughput("pipeline, 4 watches x 25 keys, etcd state fenced", writer, runner, rawClient, throughputPuts,
-                    "tp-f4", 4, fenced);
-            throughput("pipeline, 1 watch, etcd state unfenced", writer, runner, rawClient, throughputPuts, "tp-o1", 1, open);
-            throughput("pipeline, 1 watch, in-memory dedupe and checkpoints", writer, runner, rawClient, throughputPuts,
-                    "tp-m1", 1, null);
+            String only = System.getProperty("bench.variants", "tp-f1,tp-f4,tp-o1,tp-m1");
+            if (only.contains("tp-f1")) {
+                throughput("pipeline, 1 watch, etcd state fenced (the runner's defaults)", writer, runner, rawClient,
+                        throughputPuts, "tp-f1", 1, fenced);
+            }
+            if (only.contains("tp-f4")) {
+                throughput("pipeline, 4 watches x 25 keys, etcd state fenced", writer, runner, rawClient, throughputPuts,
+                        "tp-f4", 4, fenced);
+            }
+            if (only.contains("tp-o1")) {
+                throughput("pipeline, 1 watch, etcd state unfenced", writer, runner, rawClient, throughputPuts, "tp-o1", 1,
+                        open);
+            }
+            if (only.contains("tp-m1")) {
+                throughput("pipeline, 1 watch, in-memory dedupe and checkpoints", writer, runner, rawClient,
+                        throughputPuts, "tp-m1", 1, null);
+            }
         }
     }
 

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,11 +22,14 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Records outcomes: the run log of executed plans (on the caller's thread), then, on the recorder's own
- * thread, group commit: everything submitted while the previous write was in flight goes into the next
- * {@link StateStore#commit} (bounded by the store's operation budget), with each watch's checkpoint as it
- * stands once the batch is written. Lanes overlap their commits and the store batches them; each job
- * still waits for its own commit before its target takes the next event.
+ * Records outcomes: the run log of executed plans (on the caller's thread), then group commit: what is
+ * queued goes into the next {@link StateStore#commit} (bounded by the store's operation budget). Up to
+ * {@link StateStore#maxConcurrentCommits()} commits are in flight at once; of those, at most one carries
+ * checkpoints and {@code latest} records (each watch's checkpoint as it stands once the batch is written),
+ * the others only outcomes, fingerprints and marks. So a checkpoint only moves forward, and never past an
+ * outcome that is not yet written; when the queue runs dry, a checkpoint-only batch catches up what the
+ * other batches recorded. Each job still waits for its own commit before its target takes the next event,
+ * so two batches in flight never hold the same target.
  *
  * <p>After a successful write the sinks are told and {@code onRecorded} releases the job. A write refused
  * because this runner no longer owns the watch ({@link CicdException.Code#FENCED}) halts the batch's
@@ -40,13 +44,33 @@ final class Recorder {
     private record Pending(Job job, Outcome outcome) {
     }
 
+    /** How a commit ended: written; not written but its outcomes recorded one by one as failed; refused. */
+    private enum Result { WRITTEN, RECORDED_AS_FAILED, FENCED }
+
+    /** One commit to make: its outcomes, and whether it carries checkpoints and latest records. */
+    private record Work(List<Pending> batch, boolean checkpoints, Set<WatchProgress> behind,
+            Map<WatchProgress, Outcome> latest) {
+    }
+
     private final StateStore state;
     private final RunLog runLog;
     private final List<OutcomeSink> sinks;
     private final Consumer<Job> onRecorded;
     private final int maxOps;
+    private final int maxInFlight;
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+    /** Per watch, the newest outcome recorded by a batch without checkpoints. Guarded by {@link #queue}. */
+    private final Map<WatchProgress, Outcome> unpublished = new LinkedHashMap<>();
+    /** Watches with outcomes written by batches without checkpoints since the last one with. Guarded by {@link #queue}. */
+    private final Set<WatchProgress> behind = new HashSet<>();
+    /** Per watch, the revision of the latest record sent last. Guarded by {@link #queue}. */
+    private final Map<WatchProgress, Long> published = new HashMap<>();
+    /** Guarded by {@link #queue}. */
+    private int inFlight;
+    /** Whether the batch carrying checkpoints is in flight. Guarded by {@link #queue}. */
+    private boolean checkpointsInFlight;
     private Thread thread;
+    private java.util.concurrent.ExecutorService committers;
     private boolean stopping;
 
     Recorder(StateStore state, RunLog runLog, List<OutcomeSink> sinks, Consumer<Job> onRecorded) {
@@ -55,9 +79,18 @@ final class Recorder {
         this.sinks = sinks;
         this.onRecorded = onRecorded;
         this.maxOps = Math.max(1, state.maxOpsPerCommit());
+        this.maxInFlight = Math.max(1, state.maxConcurrentCommits());
     }
 
     void start(String name) {
+        if (maxInFlight > 1) {
+            java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+            committers = java.util.concurrent.Executors.newFixedThreadPool(maxInFlight, r -> {
+                Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+        }
         thread = new Thread(this::loop, name);
         thread.setDaemon(true);
         thread.start();
@@ -95,6 +128,9 @@ final class Recorder {
                 thread.interrupt();
             }
         }
+        if (committers != null) {
+            committers.shutdownNow();
+        }
     }
 
     private int queued() {
@@ -105,19 +141,35 @@ final class Recorder {
 
     private void loop() {
         while (true) {
-            List<Pending> batch = next();
-            if (batch == null) {
+            Work work = next();
+            if (work == null) {
                 return;
             }
-            write(batch);
+            if (committers == null) {
+                write(work);
+            } else {
+                committers.execute(() -> write(work));
+            }
         }
     }
 
-    /** The next batch: as much as is queued, within the store's operation budget; null when stopped. */
-    private List<Pending> next() {
+    /**
+     * The next commit, once one may start: as much as is queued within the store's operation budget,
+     * with checkpoints when no other batch carrying them is in flight; or, with nothing queued, the
+     * checkpoints and latest records that batches without them left behind. Null when stopped.
+     */
+    private Work next() {
         synchronized (queue) {
-            while (queue.isEmpty()) {
-                if (stopping) {
+            while (true) {
+                boolean slot = inFlight < maxInFlight;
+                if (slot && !queue.isEmpty()) {
+                    boolean checkpoints = !checkpointsInFlight;
+                    return started(take(checkpoints), checkpoints);
+                }
+                if (slot && !checkpointsInFlight && !behind.isEmpty()) {
+                    return started(List.of(), true);
+                }
+                if (stopping && queue.isEmpty() && inFlight == 0 && behind.isEmpty()) {
                     return null;
                 }
                 try {
@@ -126,36 +178,113 @@ final class Recorder {
                     return null;
                 }
             }
-            List<Pending> batch = new ArrayList<>();
-            Set<String> watches = new HashSet<>();
-            int ops = 0;
-            while (!queue.isEmpty()) {
-                Pending p = queue.peekFirst();
-                int cost = new StateStore.Entry(p.outcome(), p.job().targets).ops()
-                        + (watches.contains(p.job().watch()) ? 0 : 3);
-                if (!batch.isEmpty() && ops + cost > maxOps) {
-                    break;
-                }
-                queue.pollFirst();
-                batch.add(p);
-                watches.add(p.job().watch());
-                ops += cost;
-            }
-            return batch;
         }
     }
 
-    private void write(List<Pending> batch) {
-        RuntimeException failure = commit(batch);
+    /**
+     * Under the queue's lock: counts the commit in flight. A batch with checkpoints also takes the watches
+     * left behind and the latest records not yet sent (only those newer than the last one sent).
+     */
+    private Work started(List<Pending> batch, boolean checkpoints) {
+        inFlight++;
+        if (!checkpoints) {
+            return new Work(batch, false, Set.of(), Map.of());
+        }
+        checkpointsInFlight = true;
+        Set<WatchProgress> watches = new HashSet<>(behind);
+        behind.clear();
+        Map<WatchProgress, Outcome> latest = new LinkedHashMap<>(unpublished);
+        unpublished.clear();
+        for (Pending p : batch) {
+            newer(latest, p.job().feed.progress, p.outcome());
+        }
+        latest.entrySet().removeIf(e -> e.getValue().revision() <= published.getOrDefault(e.getKey(), Long.MIN_VALUE));
+        latest.forEach((w, o) -> published.merge(w, o.revision(), Math::max));
+        return new Work(batch, true, watches, latest);
+    }
+
+    /** Under the queue's lock: an outcome written without its latest record, unless a newer one was sent. */
+    private void unpublished(WatchProgress watch, Outcome o) {
+        if (o.revision() > published.getOrDefault(watch, Long.MIN_VALUE)) {
+            newer(unpublished, watch, o);
+        }
+    }
+
+    private static void newer(Map<WatchProgress, Outcome> latest, WatchProgress watch, Outcome o) {
+        latest.merge(watch, o, (a, b) -> b.revision() >= a.revision() ? b : a);
+    }
+
+    /** Under the queue's lock: the queued outcomes within the operation budget. */
+    private List<Pending> take(boolean checkpoints) {
+        List<Pending> batch = new ArrayList<>();
+        Set<String> watches = new HashSet<>();
+        int ops = checkpoints ? 3 * unpublished.size() : 0;
+        while (!queue.isEmpty()) {
+            Pending p = queue.peekFirst();
+            int cost = new StateStore.Entry(p.outcome(), p.job().targets).ops()
+                    + (!checkpoints || watches.contains(p.job().watch()) ? 0 : 3);
+            if (!batch.isEmpty() && ops + cost > maxOps) {
+                break;
+            }
+            queue.pollFirst();
+            batch.add(p);
+            watches.add(p.job().watch());
+            ops += cost;
+        }
+        return batch;
+    }
+
+    /**
+     * A commit ended: its slot is free. A written batch without checkpoints leaves its watches behind
+     * and its latest records for the next batch with checkpoints; a batch with checkpoints and outcomes
+     * that was not written hands back what it carried, for one more try by a batch of checkpoints alone.
+     * (Not more: a store that keeps failing must not be asked in a loop. A checkpoint left behind only
+     * means a longer replay after a restart, in which the marks keep recorded events from running again.)
+     */
+    private void finished(Work work, Result result) {
+        synchronized (queue) {
+            inFlight--;
+            if (work.checkpoints()) {
+                checkpointsInFlight = false;
+                if (result == Result.RECORDED_AS_FAILED && !work.batch().isEmpty()) {
+                    behind.addAll(work.behind());
+                    work.latest().forEach((w, o) -> {
+                        published.remove(w, o.revision());
+                        unpublished(w, o);
+                    });
+                }
+            } else if (result == Result.WRITTEN) {
+                for (Pending p : work.batch()) {
+                    behind.add(p.job().feed.progress);
+                    unpublished(p.job().feed.progress, p.outcome());
+                }
+            }
+            queue.notifyAll();
+        }
+    }
+
+    private void write(Work work) {
+        Result result = Result.RECORDED_AS_FAILED;
+        try {
+            result = write(work.batch(), work.checkpoints(), work.behind(), work.latest());
+        } finally {
+            finished(work, result);
+        }
+    }
+
+    /** Writes the batch, or else each of its outcomes as a small failed one (without checkpoints). */
+    private Result write(List<Pending> batch, boolean checkpoints, Set<WatchProgress> behind,
+            Map<WatchProgress, Outcome> latest) {
+        RuntimeException failure = commit(batch, checkpoints, behind, latest);
         if (failure == null) {
             batch.forEach(this::recorded);
-            return;
+            return Result.WRITTEN;
         }
         if (fenced(failure)) {
             LOG.error("recording {} outcome(s) was refused: {}; halting their watches (the runner that owns them now "
                     + "replays them)", batch.size(), failure.getMessage());
             batch.forEach(this::abandon);
-            return;
+            return Result.FENCED;
         }
         // not a lost leadership: record each as a small failed outcome instead, so the watch goes on
         LOG.error("recording {} outcome(s) failed: {}; recording each as failed with that reason", batch.size(),
@@ -166,38 +295,54 @@ final class Recorder {
                     + ") could not be recorded: " + failure.getMessage(), o.fingerprint(), o.exitCode(), "",
                     Optional.empty(), o.started(), o.finished(), o.runLog());
             Pending retry = new Pending(p.job(), small);
-            RuntimeException again = commit(List.of(retry));
+            RuntimeException again = commit(List.of(retry), false, Set.of(), Map.of());
             if (again == null) {
                 recorded(retry);
+                synchronized (queue) {
+                    behind.add(p.job().feed.progress);
+                    unpublished(p.job().feed.progress, small);
+                }
             } else {
                 LOG.error("watch {}: revision {} could not be recorded even as failed ({}); halting the watch",
                         o.watch(), o.revision(), again.toString());
                 abandon(p);
             }
         }
+        return Result.RECORDED_AS_FAILED;
     }
 
-    /** One {@link StateStore#commit} of the batch with each watch's checkpoint; null when it was written. */
-    private RuntimeException commit(List<Pending> batch) {
+    /**
+     * One {@link StateStore#commit} of the batch, with each watch's checkpoint and latest record when
+     * {@code checkpoints}; null when it was written.
+     */
+    private RuntimeException commit(List<Pending> batch, boolean checkpoints, Set<WatchProgress> behind,
+            Map<WatchProgress, Outcome> latest) {
         Map<WatchProgress, List<Long>> byWatch = new LinkedHashMap<>();
         List<StateStore.Entry> entries = new ArrayList<>(batch.size());
         for (Pending p : batch) {
             entries.add(new StateStore.Entry(p.outcome(), p.job().targets));
             byWatch.computeIfAbsent(p.job().feed.progress, k -> new ArrayList<>()).add(p.job().revision());
         }
-        Map<String, Long> checkpoints = new LinkedHashMap<>();
-        for (Map.Entry<WatchProgress, List<Long>> w : byWatch.entrySet()) {
-            checkpoints.put(w.getKey().watch(), w.getKey().checkpointWith(w.getValue()));
+        Map<String, Long> cps = new LinkedHashMap<>();
+        Map<String, Outcome> latestByName = new LinkedHashMap<>();
+        if (checkpoints) {
+            for (WatchProgress w : behind) {
+                byWatch.computeIfAbsent(w, k -> new ArrayList<>());
+            }
+            for (Map.Entry<WatchProgress, List<Long>> w : byWatch.entrySet()) {
+                cps.put(w.getKey().watch(), w.getKey().checkpointWith(w.getValue()));
+            }
+            latest.forEach((w, o) -> latestByName.put(w.watch(), o));
         }
         try {
-            state.commit(new StateStore.Batch(entries, checkpoints));
+            state.commit(new StateStore.Batch(entries, cps, latestByName));
         } catch (RuntimeException e) {
             return e;
         } catch (Error e) { // the recorder thread must outlive a store that throws anything
             return new IllegalStateException(e.toString(), e);
         }
         for (Map.Entry<WatchProgress, List<Long>> w : byWatch.entrySet()) {
-            w.getKey().recorded(w.getValue(), checkpoints.get(w.getKey().watch()));
+            w.getKey().recorded(w.getValue(), checkpoints ? cps.get(w.getKey().watch()) : Long.MIN_VALUE);
         }
         return null;
     }
