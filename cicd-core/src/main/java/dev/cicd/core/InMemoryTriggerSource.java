@@ -217,7 +217,7 @@ public final class InMemoryTriggerSource implements TriggerSource {
     public SortedMap<String, String> snapshot(WatchSpec watch, long revision) {
         SortedMap<String, String> out = new TreeMap<>();
         synchronized (lock) {
-            if (revision < compactRevision) {
+            if (revision <= 0 || revision < compactRevision) {
                 current.forEach((k, c) -> {
                     if (watch.matches(k)) {
                         out.put(watch.relativeKey(k), new String(c.value(), StandardCharsets.UTF_8));

@@ -27,6 +27,8 @@ public interface TriggerSource {
      * resumes from a checkpoint reads it once, so templates that read other keys of the watch
      * ({@code getv}, {@code ls}, ...) see them as they were at the checkpoint, not only the keys changed
      * since. A source that cannot read an old revision (compacted) may answer with the current values.
+     * Revision 0 asks for the current values (read before a first start, when the source delivers the
+     * current values one by one).
      *
      * @return the keys (empty by default: a source that keeps no values)
      */

@@ -6,23 +6,25 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The action of a watch: exactly one of {@code kubernetes} and {@code shell}. In YAML,
- * {@code action: kubernetes}, {@code action: shell}, or {@code action: {shell: {command: [...]}}}.
+ * The action of a watch: exactly one of {@code kubernetes}, {@code shell} and {@code file}. In YAML,
+ * {@code action: kubernetes}, {@code action: shell}, {@code action: {shell: {command: [...]}}} or
+ * {@code action: {file: {dest: /etc/app.conf, reloadCmd: ...}}}.
  */
-public record WatchAction(Kubernetes kubernetes, Shell shell) {
+public record WatchAction(Kubernetes kubernetes, Shell shell, File file) {
 
     public WatchAction {
-        if ((kubernetes == null) == (shell == null)) {
-            throw new KeyProblem("action", "must be exactly one of kubernetes and shell");
+        int set = (kubernetes == null ? 0 : 1) + (shell == null ? 0 : 1) + (file == null ? 0 : 1);
+        if (set != 1) {
+            throw new KeyProblem("action", "must be exactly one of kubernetes, shell and file");
         }
     }
 
     public static WatchAction kubernetesAction() {
-        return new WatchAction(new Kubernetes(), null);
+        return new WatchAction(new Kubernetes(), null, null);
     }
 
     public static WatchAction shellAction(List<String> command, Duration timeout) {
-        return new WatchAction(null, new Shell(command, timeout, List.of()));
+        return new WatchAction(null, new Shell(command, timeout, List.of()), null);
     }
 
     public boolean isKubernetes() {
@@ -33,9 +35,52 @@ public record WatchAction(Kubernetes kubernetes, Shell shell) {
         return shell != null;
     }
 
-    /** {@code kubernetes} or {@code shell}. */
+    public boolean isFile() {
+        return file != null;
+    }
+
+    /** {@code kubernetes}, {@code shell} or {@code file}. */
     public String kind() {
-        return isKubernetes() ? "kubernetes" : "shell";
+        return isKubernetes() ? "kubernetes" : isShell() ? "shell" : "file";
+    }
+
+    /** The action's own timeout when it sets one ({@code shell.timeout}, {@code file.timeout}). */
+    public java.util.Optional<Duration> timeout() {
+        return java.util.Optional.ofNullable(isShell() ? shell.timeout() : isFile() ? file.timeout() : null);
+    }
+
+    /**
+     * The file action: the plan is written to {@code dest} (atomically), checked and reloaded, as confd
+     * does with a template resource (cicd-core's {@code FileAction}).
+     *
+     * @param dest      the file to write (absolute)
+     * @param mode      its permissions, octal ({@code "0644"}); default the previous file's, 0644 for a new one
+     * @param owner     its owner (user name or uid); default the runner's
+     * @param group     its group (group name or gid); default the runner's
+     * @param checkCmd  run against the staged file first ({@code {{.src}}} is its path); failing keeps the old file
+     * @param reloadCmd run once the file is in place; failing puts the previous file back
+     * @param timeout   how long each command may run; the watch's {@code timeout} when unset
+     * @param passEnv   names of the runner's environment variables the commands may see
+     */
+    public record File(String dest, String mode, String owner, String group, String checkCmd, String reloadCmd,
+            Duration timeout, List<String> passEnv) {
+
+        public File {
+            if (dest == null || dest.isBlank()) {
+                throw new KeyProblem("dest", "is required: the file to write");
+            }
+            if (!dest.startsWith("/")) {
+                throw new KeyProblem("dest", "must be an absolute path, was '" + dest + "'");
+            }
+            if (mode != null && !mode.matches("0?[0-7]{3}")) {
+                throw new KeyProblem("mode", "must be three octal digits like \"0644\" (quoted in YAML), was '" + mode + "'");
+            }
+            if (timeout != null) {
+                Checks.positive("timeout", timeout);
+            }
+            passEnv = List.copyOf(passEnv == null ? List.of() : passEnv);
+            Shell.checkPassEnv(passEnv);
+        }
     }
 
     /**
@@ -71,6 +116,10 @@ public record WatchAction(Kubernetes kubernetes, Shell shell) {
                 Checks.positive("timeout", timeout);
             }
             passEnv = List.copyOf(passEnv == null ? List.of() : passEnv);
+            checkPassEnv(passEnv);
+        }
+
+        static void checkPassEnv(List<String> passEnv) {
             for (String n : passEnv) {
                 if (n == null || !n.matches("[A-Za-z_][A-Za-z0-9_]*")) {
                     throw new KeyProblem("passEnv", "must list environment variable names, was '" + n + "'");

@@ -117,7 +117,7 @@ public record WatchConfig(String name, String prefix, List<String> keys, String 
         if (action.isKubernetes() && allowedNamespaces.isEmpty()) {
             throw new KeyProblem("allowedNamespaces", "a kubernetes watch must list the namespaces it may change");
         }
-        if (action.isShell()) {
+        if (!action.isKubernetes()) {
             for (String k : List.of("allowedNamespaces", "allowedDeployments", "allowedRegistries")) {
                 List<String> l = switch (k) {
                     case "allowedNamespaces" -> allowedNamespaces;
@@ -232,9 +232,9 @@ public record WatchConfig(String name, String prefix, List<String> keys, String 
         return builtinTemplate() ? Optional.empty() : Optional.of(Path.of(template));
     }
 
-    /** The action's timeout: {@code shell.timeout} when set, otherwise {@code timeout}. */
+    /** The action's timeout: {@code shell.timeout} / {@code file.timeout} when set, otherwise {@code timeout}. */
     public Duration effectiveTimeout() {
-        return action.isShell() && action.shell().timeout() != null ? action.shell().timeout() : timeout;
+        return action.timeout().orElse(timeout);
     }
 
     /** The full keys this watch names ({@code /cicd/rollout/trigger}). */

@@ -110,6 +110,10 @@ public final class Engine {
                     LOG.info("watch {}: resuming after revision {}; {} later revision(s) already recorded are not run "
                             + "again", f.spec.name(), cp, st.recordedAbove().size());
                 }
+            } else {
+                // first start: the source delivers the current values one by one; templates reading
+                // several keys (confd's resources) see them all from the first, as confd's first render does
+                f.seedKeys(keysAt(f.spec, 0));
             }
         }
         recorder.start(settings.name() + "-recorder");
@@ -120,8 +124,9 @@ public final class Engine {
         try {
             return settings.source().snapshot(spec, checkpoint);
         } catch (RuntimeException e) {
-            LOG.warn("watch {}: could not read its keys at checkpoint revision {}; templates see only keys changed "
-                    + "from now on: {}", spec.name(), checkpoint, e.toString());
+            LOG.warn("watch {}: could not read its keys at {}; templates see only keys changed from now on: {}",
+                    spec.name(), checkpoint == 0 ? "the current revision" : "checkpoint revision " + checkpoint,
+                    e.toString());
             return Collections.emptySortedMap();
         }
     }

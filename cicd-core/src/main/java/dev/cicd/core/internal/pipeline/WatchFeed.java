@@ -92,6 +92,11 @@ final class WatchFeed implements Runnable {
         keysAtCheckpoint.forEach((rel, text) -> putKey(rel, spec.fullKey(rel), text.getBytes(StandardCharsets.UTF_8)));
     }
 
+    /** Before a first start (no checkpoint): the keys as they are now. */
+    void seedKeys(SortedMap<String, String> current) {
+        current.forEach((rel, text) -> putKey(rel, spec.fullKey(rel), text.getBytes(StandardCharsets.UTF_8)));
+    }
+
     void offer(Object eventOrNotice) {
         queue.add(eventOrNotice);
         schedule();

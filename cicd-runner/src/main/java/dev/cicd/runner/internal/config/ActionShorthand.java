@@ -37,7 +37,8 @@ final class ActionShorthand {
             case "kubernetes" -> n.set("kubernetes", JsonNodeFactory.instance.objectNode());
             case "shell" -> n.set("shell", JsonNodeFactory.instance.objectNode());
             default -> throw new ConfigException(ctx.where(pointer, env) + ConfigErrors.displayPath(pointer)
-                    + ": must be kubernetes or shell, was '" + kind + "'");
+                    + ": must be kubernetes or shell, was '" + kind + "'" + ("file".equalsIgnoreCase(kind.trim())
+                    ? " (a file action needs its settings: action: {file: {dest: /path/of/the/file}})" : ""));
         }
         return n;
     }

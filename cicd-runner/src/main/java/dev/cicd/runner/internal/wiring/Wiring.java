@@ -2,6 +2,7 @@ package dev.cicd.runner.internal.wiring;
 
 import dev.cicd.core.Action;
 import dev.cicd.core.CicdException;
+import dev.cicd.core.FileAction;
 import dev.cicd.core.PebbleRenderer;
 import dev.cicd.core.ShellAction;
 import dev.cicd.core.TriggerSignatures;
@@ -14,6 +15,7 @@ import dev.cicd.runner.ConfigException;
 import dev.cicd.runner.EtcdConfig;
 import dev.cicd.runner.KubernetesConfig;
 import dev.cicd.runner.RunnerConfig;
+import dev.cicd.runner.WatchAction;
 import dev.cicd.runner.WatchConfig;
 import io.etcd.jetcd.Client;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -28,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** Builds clients, renderer, actions and watch specs from a {@link RunnerConfig}. */
 public final class Wiring {
@@ -208,12 +211,24 @@ public final class Wiring {
         for (WatchConfig w : c.watches()) {
             if (w.action().isKubernetes()) {
                 out.put(w.name(), new LazyAction(() -> kubernetesAction(kube.get(), w)));
+            } else if (w.action().isFile()) {
+                out.put(w.name(), fileAction(w.action().file()));
             } else {
                 out.put(w.name(), ShellAction.builder().command(w.action().shell().command())
                         .passEnvironment(w.action().shell().passEnv()).build());
             }
         }
         return out;
+    }
+
+    private static FileAction fileAction(WatchAction.File f) {
+        FileAction.Builder b = FileAction.builder().dest(Path.of(f.dest())).passEnvironment(f.passEnv());
+        Optional.ofNullable(f.mode()).ifPresent(b::mode);
+        Optional.ofNullable(f.owner()).ifPresent(b::owner);
+        Optional.ofNullable(f.group()).ifPresent(b::group);
+        Optional.ofNullable(f.checkCmd()).ifPresent(b::checkCommand);
+        Optional.ofNullable(f.reloadCmd()).ifPresent(b::reloadCommand);
+        return b.build();
     }
 
     /**
