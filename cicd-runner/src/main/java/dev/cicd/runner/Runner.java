@@ -9,7 +9,9 @@ import dev.cicd.etcd.EtcdState;
 import dev.cicd.etcd.EtcdTriggerSource;
 import dev.cicd.etcd.LeaderElection;
 import dev.cicd.etcd.LeadershipListener;
+import dev.cicd.runner.internal.http.Health;
 import dev.cicd.runner.internal.http.HttpEndpoint;
+import dev.cicd.runner.internal.http.Liveness;
 import dev.cicd.runner.internal.http.RunnerMetrics;
 import dev.cicd.runner.internal.wiring.EtcdProbe;
 import dev.cicd.runner.internal.wiring.InFlightActions;
@@ -331,6 +333,16 @@ public final class Runner implements AutoCloseable {
     /** The config this runner runs. */
     public RunnerConfig config() {
         return config;
+    }
+
+    /** Readiness, as {@code /readyz} answers it. */
+    Health health() {
+        return health.readiness();
+    }
+
+    /** Liveness, as {@code /livez} answers it. */
+    Liveness liveness() {
+        return health.liveness();
     }
 
     /**
