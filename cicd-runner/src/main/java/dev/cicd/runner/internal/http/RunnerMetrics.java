@@ -76,6 +76,7 @@ public final class RunnerMetrics implements OutcomeSink, AutoCloseable {
                 .register(registry);
         for (String w : watches) {
             latency(w);
+            restarts(w);
             actionDuration(w, Outcome.Kind.APPLIED);
             actionDuration(w, Outcome.Kind.FAILED);
             AtomicLong success = lastSuccessMillis.computeIfAbsent(w, x -> new AtomicLong(-1));
@@ -185,9 +186,13 @@ public final class RunnerMetrics implements OutcomeSink, AutoCloseable {
     /** The pipeline is restarted because these watches halted. */
     public void restarted(List<String> haltedWatches) {
         for (String w : haltedWatches) {
-            Counter.builder("cicd.watch.restarts").description("pipeline restarts because the watch halted")
-                    .tag("watch", w).register(registry).increment();
+            restarts(w).increment();
         }
+    }
+
+    private Counter restarts(String w) {
+        return Counter.builder("cicd.watch.restarts").description("pipeline restarts because the watch halted")
+                .tag("watch", w).register(registry);
     }
 
     private Timer latency(String w) {
