@@ -3,12 +3,10 @@ package dev.cicd.runner.internal.logging;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.PatternLayout;
 import ch.qos.logback.classic.jul.LevelChangePropagator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.encoder.Encoder;
-import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import dev.cicd.runner.RunnerSettings.LogFormat;
 import java.util.Objects;
 import org.slf4j.LoggerFactory;
@@ -16,7 +14,7 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
  * The runner's log output on Logback: one console appender on stderr (stdout is for command output),
- * {@code text} or {@code json} lines ({@link JsonLineEncoder}), the runner's own loggers ({@code dev.cicd})
+ * {@code text} ({@link TextLineEncoder}) or {@code json} ({@link JsonLineEncoder}) lines, the runner's own loggers ({@code dev.cicd})
  * at one level and every library at another; java.util.logging (gRPC, the simulated cluster's mock
  * server) routed through SLF4J with its levels kept in step ({@link LevelChangePropagator}).
  *
@@ -27,8 +25,6 @@ public final class LogSetup {
 
     /** The runner's own loggers. */
     public static final String OWN = "dev.cicd";
-    /** Text lines: time, level, logger, MDC, message; the stack trace on the following lines. */
-    static final String TEXT_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %logger{0}%cicdMdc - %msg%n";
 
     /**
      * What to log and how.
@@ -53,6 +49,9 @@ public final class LogSetup {
     }
 
     private static volatile Settings current = Settings.DEFAULT;
+    /** What the service-loaded configurator installs when Logback starts inside {@link #configure}. */
+    private static volatile Settings first = Settings.DEFAULT;
+    private static volatile boolean installed;
 
     private LogSetup() {
     }
@@ -76,8 +75,11 @@ public final class LogSetup {
             bridgeJul();
             return;
         }
+        first = settings;   // Logback's first start (in getILoggerFactory) installs these
         LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
-        install(ctx, settings);
+        if (!installed || !current.equals(settings)) {
+            install(ctx, settings);
+        }
         bridgeJul();
     }
 
@@ -86,6 +88,11 @@ public final class LogSetup {
         if (current.format() != format) {
             configure(current.withFormat(format));
         }
+    }
+
+    /** The settings Logback's own start-up installs (the defaults unless {@link #configure} is starting it). */
+    static Settings first() {
+        return first;
     }
 
     /** Installs the appender and levels in {@code ctx} (also what the service-loaded configurator does). */
@@ -109,25 +116,14 @@ public final class LogSetup {
         root.addAppender(appender);
         ctx.getLogger(OWN).setLevel(settings.own());
         current = settings;
+        installed = true;
     }
 
     private static Encoder<ILoggingEvent> encoder(LoggerContext ctx, LogFormat format) {
-        if (format == LogFormat.JSON) {
-            JsonLineEncoder json = new JsonLineEncoder();
-            json.setContext(ctx);
-            json.start();
-            return json;
-        }
-        PatternLayout layout = new PatternLayout();
-        layout.setContext(ctx);
-        layout.getInstanceConverterMap().put("cicdMdc", MdcConverter::new);
-        layout.setPattern(TEXT_PATTERN);
-        layout.start();
-        LayoutWrappingEncoder<ILoggingEvent> text = new LayoutWrappingEncoder<>();
-        text.setContext(ctx);
-        text.setLayout(layout);
-        text.start();
-        return text;
+        Encoder<ILoggingEvent> e = format == LogFormat.JSON ? new JsonLineEncoder() : new TextLineEncoder();
+        e.setContext(ctx);
+        e.start();
+        return e;
     }
 
     private static void bridgeJul() {

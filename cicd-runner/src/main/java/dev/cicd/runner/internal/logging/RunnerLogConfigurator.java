@@ -6,7 +6,8 @@ import ch.qos.logback.core.spi.ContextAwareBase;
 
 /**
  * Logback's first configuration (found through {@code META-INF/services}): the runner's defaults
- * ({@link LogSetup.Settings#DEFAULT}, text on stderr) without reading a file, so a logger made before
+ * ({@link LogSetup.Settings#DEFAULT}, text on stderr), or what {@link LogSetup#configure} is asking for
+ * when it is what starts Logback, without reading a file, so a logger made before
  * {@code Main} configures logging, or in a test or an embedding program, logs like the runner. A
  * {@code -Dlogback.configurationFile} hands over to Logback's own file configuration.
  */
@@ -17,7 +18,7 @@ public final class RunnerLogConfigurator extends ContextAwareBase implements Con
         if (LogSetup.external()) {
             return ExecutionStatus.INVOKE_NEXT_IF_ANY;
         }
-        LogSetup.install(context, LogSetup.Settings.DEFAULT);
+        LogSetup.install(context, LogSetup.first());
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 }
