@@ -95,8 +95,12 @@ public final class LogSetup {
         return first;
     }
 
-    /** Installs the appender and levels in {@code ctx} (also what the service-loaded configurator does). */
-    static synchronized void install(LoggerContext ctx, Settings settings) {
+    /**
+     * Installs the appender and levels in {@code ctx}: from {@link #configure} (under its lock) or from the
+     * service-loaded configurator while SLF4J starts (serialized by SLF4J). Not synchronized itself, so a
+     * thread starting SLF4J never waits here for a {@link #configure} that waits for SLF4J.
+     */
+    static void install(LoggerContext ctx, Settings settings) {
         ctx.reset();
         LevelChangePropagator jul = new LevelChangePropagator();
         jul.setContext(ctx);
