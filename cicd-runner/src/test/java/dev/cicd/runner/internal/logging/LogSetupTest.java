@@ -92,6 +92,17 @@ class LogSetupTest {
     }
 
     @Test
+    void anMdcKeyNamedLikeAFixedFieldDoesNotReplaceIt() throws Exception {
+        LogSetup.configure(new LogSetup.Settings(LogFormat.JSON, Level.INFO, Level.WARN));
+        MDC.put("level", "mine");
+        LoggerFactory.getLogger("dev.cicd.x").atInfo().addKeyValue("attempt", 2).log("kv");
+        JsonNode n = JSON.readTree(lines().get(0));
+        assertEquals("INFO", n.path("level").asText());
+        assertEquals("mine", n.path("mdc.level").asText());
+        assertEquals("2", n.path("attempt").asText(), "slf4j key-value pairs are fields too");
+    }
+
+    @Test
     void textLinesShowTheMdcBeforeTheMessage() {
         LogSetup.configure(LogSetup.Settings.DEFAULT);
         logAnOutcome(LoggerFactory.getLogger("dev.cicd.core.internal.pipeline.Recorder"));
