@@ -30,7 +30,7 @@ if ! etcdctl --endpoints http://127.0.0.1:23790 endpoint health >/dev/null 2>&1;
   sleep 2
 fi
 if ! curl -s -m 2 http://127.0.0.1:16443/version >/dev/null 2>&1; then
-  java -cp "$here/target/lib/*" dev.cicd.testkit.SimulatedClusterMain --port 16443 --kubeconfig "$work/kubeconfig" > sim.log 2>&1 &
+  java -cp "$jar:$here/target/lib/*" dev.cicd.testkit.SimulatedClusterMain --port 16443 --kubeconfig "$work/kubeconfig" > sim.log 2>&1 &
   echo $! > sim.pid
   for i in $(seq 1 100); do grep -q "Simulated Kubernetes API" sim.log && break; sleep 0.1; done
   cat > deploy.yaml <<'YAML'

@@ -11,8 +11,10 @@ import dev.cicd.etcd.LeaderElection;
 import dev.cicd.etcd.LeadershipListener;
 import dev.cicd.runner.internal.http.Health;
 import dev.cicd.runner.internal.http.HttpEndpoint;
+import dev.cicd.runner.internal.http.Liveness;
 import dev.cicd.runner.internal.http.RunnerMetrics;
 import dev.cicd.runner.internal.wiring.EtcdProbe;
+import dev.cicd.runner.internal.wiring.InFlightActions;
 import dev.cicd.runner.internal.wiring.KubernetesClientFuture;
 import dev.cicd.runner.internal.wiring.Wiring;
 import io.etcd.jetcd.Client;
@@ -23,7 +25,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -65,6 +66,8 @@ public final class Runner implements AutoCloseable {
     private final AtomicReference<Pipeline> term = new AtomicReference<>();
     private final AtomicReference<String> failure = new AtomicReference<>();
     private final EtcdProbe probe;
+    private final InFlightActions actions = new InFlightActions(Pipeline.DEFAULT_ACTION_GRACE);
+    private final RunnerHealth health;
     private volatile HaltedWatchRestarter restarter;
     private volatile boolean started;
     private AutoCloseable leadership;
@@ -83,6 +86,12 @@ public final class Runner implements AutoCloseable {
                 .statePrefix(Wiring.statePrefix(config)).statusPrefix(s.statusPrefix())
                 .fence(election).build();
         this.metrics = new RunnerMetrics(s.group(), config.watches().stream().map(WatchConfig::name).toList());
+        this.metrics.haltedBy(w -> {
+            Pipeline t = term.get();
+            return t != null && t.stats(w).halted();
+        });
+        this.health = new RunnerHealth(config, probe, election, term, failure, () -> restarter, () -> started,
+                () -> closed, actions);
         this.runLog = RunLog.builder().dir(Path.of(s.logDir())).maxAge(s.logRetention().maxAge())
                 .maxFiles(s.logRetention().maxFiles()).maxBytes(s.logRetention().maxBytes()).build();
         try {
@@ -146,7 +155,8 @@ public final class Runner implements AutoCloseable {
     private void begin() {
         RunnerSettings s = config.runner();
         if (s.httpPort() > 0) {
-            http = HttpEndpoint.start(s.httpHost(), s.httpPort(), this::health, metrics);
+            metrics.bindJvm();
+            http = HttpEndpoint.start(s.httpHost(), s.httpPort(), health::readiness, health::liveness, metrics);
         }
         election.addListener(new LeadershipListener() {
             @Override
@@ -238,7 +248,7 @@ public final class Runner implements AutoCloseable {
                 .parallelism(config.runner().parallelism())
                 .closeTimeout(Wiring.longestTimeout(config).plusSeconds(5));
         for (Map.Entry<String, Action> a : Wiring.actions(config, this::kubernetes).entrySet()) {
-            pb.action(a.getKey(), election.guard(a.getValue()));
+            pb.action(a.getKey(), election.guard(actions.track(a.getKey(), a.getValue())));
         }
         return pb.build();
     }
@@ -325,30 +335,14 @@ public final class Runner implements AutoCloseable {
         return config;
     }
 
-    /** Health for {@code /healthz} and {@code /readyz}. */
+    /** Readiness, as {@code /readyz} answers it. */
     Health health() {
-        Map<String, Object> d = new LinkedHashMap<>();
-        boolean reachable = probe.reachable();
-        d.put("etcd", reachable ? "reachable" : "unreachable: " + config.etcd().endpoints());
-        boolean leader = election.isLeader();
-        d.put("leader", leader);
-        d.put("runner", config.runner().id());
-        d.put("group", config.runner().group());
-        Pipeline t = term.get();
-        Map<String, String> watches = TermStatus.watches(config.watches(), leader ? t : null);
-        boolean watchesAlive = !watches.containsValue(TermStatus.HALTED);
-        d.put("watches", watches);
-        String f = failure.get();
-        if (f != null) {
-            d.put("failure", f);
-        }
-        HaltedWatchRestarter r = restarter;
-        if (r != null && !r.status().isEmpty()) {
-            d.put("restart", r.status());
-        }
-        boolean alive = reachable && watchesAlive && f == null && !closed;
-        boolean ready = alive && started && (!leader || t != null && TermStatus.watching(t));
-        return new Health(alive, ready, d);
+        return health.readiness();
+    }
+
+    /** Liveness, as {@code /livez} answers it. */
+    Liveness liveness() {
+        return health.liveness();
     }
 
     /**
@@ -372,6 +366,7 @@ public final class Runner implements AutoCloseable {
             }
         }
         election.close();
+        metrics.close();
         kube.close();
         etcd.close();
         deleteQuietly(workDir);

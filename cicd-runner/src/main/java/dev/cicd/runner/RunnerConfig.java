@@ -45,7 +45,7 @@ public record RunnerConfig(EtcdConfig etcd, KubernetesConfig kubernetes, String 
         if (!registry.isEmpty() && !REGISTRY.matcher(registry).matches()) {
             throw new KeyProblem("registry", "'" + registry + "' is not a registry prefix like registry.example.com/ns-demo");
         }
-        runner = runner == null ? new RunnerSettings(null, null, null, null, null, null, null, null, null, null, null) : runner;
+        runner = runner == null ? new RunnerSettings(null, null, null, null, null, null, null, null, null, null, null, null) : runner;
         watches = List.copyOf(watches == null ? List.of() : watches);
         if (watches.isEmpty()) {
             throw new KeyProblem("watches", "at least one watch is required");

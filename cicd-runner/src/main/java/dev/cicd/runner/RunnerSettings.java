@@ -20,10 +20,12 @@ import java.time.Duration;
  * @param httpHost     address of the health and metrics endpoint, default {@code 127.0.0.1}
  * @param httpPort     its port; 0 (the default) turns it off
  * @param electionTtl  leader lease TTL, whole seconds, default 10 s
+ * @param logFormat    the process log on stderr: {@code text} (default) or {@code json}, one object per
+ *                     line; the command-line option {@code --log-format} wins over it
  */
 public record RunnerSettings(String id, String group, Integer parallelism, String logDir, String workDir,
                              LogRetention logRetention, String statePrefix, String statusPrefix, String httpHost,
-                             Integer httpPort, Duration electionTtl) {
+                             Integer httpPort, Duration electionTtl, LogFormat logFormat) {
 
     /** Events that run at once when {@code parallelism} is not set. */
     public static final int DEFAULT_PARALLELISM = 16;
@@ -54,6 +56,31 @@ public record RunnerSettings(String id, String group, Integer parallelism, Strin
         electionTtl = electionTtl == null ? Duration.ofSeconds(10) : electionTtl;
         if (electionTtl.toMillis() % 1000 != 0 || electionTtl.getSeconds() < 2) {
             throw new KeyProblem("electionTtl", "must be whole seconds, at least 2s, was " + electionTtl);
+        }
+        logFormat = logFormat == null ? LogFormat.TEXT : logFormat;
+    }
+
+    /** How the process log is written. */
+    public enum LogFormat {
+        /** One line per message: time, level, logger, MDC, message. */
+        TEXT,
+        /** One JSON object per line: timestamp, level, logger, thread, message, the MDC keys, exception. */
+        JSON;
+
+        /** {@code text} or {@code json}, any case. */
+        public static LogFormat parse(String s) {
+            String v = s == null ? "" : s.trim();
+            for (LogFormat f : values()) {
+                if (f.name().equalsIgnoreCase(v)) {
+                    return f;
+                }
+            }
+            throw new IllegalArgumentException("must be text or json, was '" + s + "'");
+        }
+
+        /** The config value: {@code text} or {@code json}. */
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
         }
     }
 

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The runner's config in {@code deploy/40-configmap.yaml} loads as the pod of {@code deploy/50-deployment.yaml}
- * would load it: with the etcd TLS files where the Deployment mounts the Secret, and the etcd user and
+ * The runner's config in {@code deploy/config/cicd.yaml} (the ConfigMap {@code deploy/kustomization.yaml}
+ * generates) loads as the pod of {@code deploy/50-deployment.yaml} would load it: with the etcd TLS files where the Deployment mounts the Secret, and the etcd user and
  * password from the Deployment's environment.
  */
 class DeployConfigMapTest {
@@ -40,7 +40,7 @@ class DeployConfigMapTest {
     }
 
     static String configText() throws IOException {
-        return YAML.readTree(DEPLOY.resolve("40-configmap.yaml").toFile()).path("data").path("cicd.yaml").asText();
+        return Files.readString(DEPLOY.resolve("config").resolve("cicd.yaml"));
     }
 
     /**
@@ -91,7 +91,8 @@ class DeployConfigMapTest {
         RunnerConfig c = RunnerConfig.load(materialize(), envFromSecret());
         assertEquals(List.of("rollout", "undo"), c.watches().stream().map(WatchConfig::name).toList());
         assertEquals(Boolean.TRUE, c.kubernetes().inCluster());
-        assertEquals("/var/lib/cicd/logs", c.runner().logDir());
+        assertEquals("/tmp/cicd/logs", c.runner().logDir());
+        assertEquals(RunnerSettings.LogFormat.JSON, c.runner().logFormat());
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.cicd.core.SourceNotice;
 import dev.cicd.core.TriggerEvent;
 import dev.cicd.runner.internal.http.Health;
 import dev.cicd.runner.internal.http.HttpEndpoint;
+import dev.cicd.runner.internal.http.Liveness;
 import dev.cicd.runner.internal.http.RunnerMetrics;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -41,14 +42,23 @@ class HttpEndpointTest {
     void healthReadinessAndMetricsAreServedOnLoopback() throws Exception {
         RunnerMetrics metrics = new RunnerMetrics("demo", List.of("rollout"));
         AtomicBoolean ready = new AtomicBoolean(false);
+        AtomicBoolean live = new AtomicBoolean(true);
         try (HttpEndpoint ep = HttpEndpoint.start("127.0.0.1", 0,
-                () -> new Health(true, ready.get(), Map.of("etcd", "reachable")), metrics)) {
-            HttpResponse<String> h = get(ep.port(), "/healthz");
+                () -> new Health(ready.get(), Map.of("etcd", "reachable")),
+                () -> new Liveness(live.get(), live.get() ? Map.of() : Map.of("wedged", List.of("watch rollout: ..."))),
+                metrics)) {
+            assertEquals(503, get(ep.port(), "/readyz").statusCode());
+            assertEquals(503, get(ep.port(), "/healthz").statusCode(), "/healthz is /readyz");
+            assertEquals(200, get(ep.port(), "/livez").statusCode(), "live while not ready");
+            ready.set(true);
+            HttpResponse<String> h = get(ep.port(), "/readyz");
             assertEquals(200, h.statusCode());
             assertTrue(h.body().contains("\"etcd\" : \"reachable\""), h.body());
-            assertEquals(503, get(ep.port(), "/readyz").statusCode());
-            ready.set(true);
-            assertEquals(200, get(ep.port(), "/readyz").statusCode());
+            assertEquals(200, get(ep.port(), "/healthz").statusCode());
+            live.set(false);
+            HttpResponse<String> l = get(ep.port(), "/livez");
+            assertEquals(503, l.statusCode());
+            assertTrue(l.body().contains("\"wedged\""), l.body());
             assertEquals(404, get(ep.port(), "/nope").statusCode());
 
             metrics.leader(true);
@@ -70,6 +80,43 @@ class HttpEndpointTest {
             assertTrue(body.contains("cicd_leader{group=\"demo\"} 1.0"), body);
             assertTrue(body.contains("cicd_watch_revision{watch=\"rollout\"} 7.0"), body);
             assertTrue(body.contains("cicd_triggers_received_total{watch=\"rollout\"} 0.0"), body);
+        }
+    }
+
+    /** The value of one series in a scrape. */
+    static double value(String scrape, String series) {
+        return scrape.lines().filter(l -> l.startsWith(series + " ")).findFirst()
+                .map(l -> Double.parseDouble(l.substring(series.length() + 1).trim()))
+                .orElseThrow(() -> new AssertionError(series + " not in the scrape:\n" + scrape));
+    }
+
+    @Test
+    void latenciesAreHistogramsAndBuildInfoLastSuccessAndJvmMetricsAreExported() {
+        try (RunnerMetrics metrics = new RunnerMetrics("demo", List.of("rollout", "undo"))) {
+            metrics.bindJvm();
+            metrics.haltedBy("undo"::equals);
+            Outcome applied = outcome("rollout", 5, Outcome.Kind.APPLIED);
+            metrics.onReceived(applied.event());
+            metrics.onOutcome(applied);
+            metrics.onOutcome(outcome("rollout", 6, Outcome.Kind.FAILED));
+            String body = metrics.scrape();
+            assertTrue(body.contains("# TYPE cicd_action_duration_seconds histogram"), body);
+            assertTrue(body.contains("# TYPE cicd_trigger_latency_seconds histogram"), body);
+            assertTrue(body.contains("cicd_action_duration_seconds_bucket{outcome=\"applied\",watch=\"rollout\",le=\"0.05\"} 1"), body);
+            assertTrue(body.contains("cicd_action_duration_seconds_bucket{outcome=\"applied\",watch=\"rollout\",le=\"+Inf\"} 1"), body);
+            assertTrue(body.contains("cicd_trigger_latency_seconds_bucket{watch=\"rollout\",le=\"600.0\"} 1"), body);
+            assertTrue(body.contains("cicd_trigger_latency_seconds_bucket{watch=\"undo\",le=\"+Inf\"} 0"), body);
+            assertEquals(1.0, value(body, "cicd_build_info{java=\"" + System.getProperty("java.version") + "\",version=\""
+                    + dev.cicd.runner.internal.cli.Cli.version() + "\"}"), body);
+            assertEquals(applied.finished().toEpochMilli() / 1000.0,
+                    value(body, "cicd_last_success_timestamp_seconds{watch=\"rollout\"}"), 0.001, body);
+            assertTrue(Double.isNaN(value(body, "cicd_last_success_timestamp_seconds{watch=\"undo\"}")), body);
+            assertTrue(body.contains("cicd_watch_halted{watch=\"undo\"} 1.0"), body);
+            assertTrue(body.contains("cicd_watch_halted{watch=\"rollout\"} 0.0"), body);
+            for (String jvm : List.of("jvm_memory_used_bytes", "jvm_gc_", "jvm_threads_live_threads", "jvm_classes_loaded_classes",
+                    "process_cpu_usage", "process_uptime_seconds", "process_files_open_files")) {
+                assertTrue(body.contains(jvm), jvm + " missing:\n" + body);
+            }
         }
     }
 }

@@ -57,6 +57,16 @@ final class JarProcess implements AutoCloseable {
         return new JarProcess(pb.start(), log);
     }
 
+    /** Starts {@code java -jar cicd.jar args...} with stdout to {@code out} and stderr (the log) to {@code err}. */
+    static JarProcess start(Path out, Path err, Map<String, String> env, String... args) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(command(List.of(args)));
+        pb.environment().keySet().removeIf(k -> k.startsWith("CICD_"));
+        pb.environment().putAll(env);
+        pb.redirectOutput(out.toFile());
+        pb.redirectError(err.toFile());
+        return new JarProcess(pb.start(), err);
+    }
+
     /** Runs {@code java -jar cicd.jar args...} to completion (bounded by {@code timeout}). */
     static Finished run(Duration timeout, Map<String, String> env, String... args) throws IOException, InterruptedException {
         Path out = Files.createTempFile("cicd-out-", ".txt");

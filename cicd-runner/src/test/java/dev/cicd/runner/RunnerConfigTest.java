@@ -255,6 +255,7 @@ class RunnerConfigTest {
                 Arguments.of("  group: demo\n", "  group: demo\n  logRetention: {maxAge: soon}\n", ":6: runner.logRetention.maxAge: 'soon' is not a duration"),
                 Arguments.of("  group: demo\n", "  group: demo\n  logRetention: {maxFiles: 0}\n", ":6: runner.logRetention.maxFiles: must be at least 1"),
                 Arguments.of("  group: demo\n", "  group: demo\n  parallelism: 0\n", ":6: runner.parallelism: must be at least 1, was 0"),
+                Arguments.of("  group: demo\n", "  group: demo\n  logFormat: jsn\n", ":6: runner.logFormat: must be text or json, was 'jsn'; did you mean 'json'?"),
                 Arguments.of("  group: demo\n", "  group: demo\n  parallelism: many\n", ":6: runner.parallelism: 'many' is not a whole number"),
                 Arguments.of("    template: script.peb\n", "    template: script.peb\n    coalesce: lastest\n",
                         ":18: watches[1].coalesce: must be none or latest, was 'lastest'; did you mean 'latest'?"),

@@ -46,7 +46,8 @@ class RunnerTest {
                     assertTrue(a.isLeader());
                     assertFalse(b.isLeader());
                     Health standby = b.health();
-                    assertTrue(standby.alive() && standby.ready(), standby.toString());
+                    assertTrue(standby.ready(), standby.toString());
+                    assertTrue(b.liveness().live(), b.liveness().toString());
                     assertEquals(Map.of("deploy", "standby"), standby.details().get("watches"));
 
                     PublishResult first = publisher.publishAndAwait("/cicd/pair/trigger", "{\"imageTag\":\"v1\"}", Duration.ofSeconds(30));
@@ -63,7 +64,8 @@ class RunnerTest {
                 PublishResult same = publisher.publishAndAwait("/cicd/pair/trigger", "{\"imageTag\":\"v2\"}", Duration.ofSeconds(30));
                 assertEquals(Outcome.Kind.IN_SYNC, same.kind().orElseThrow(), same.reason());
                 Health leading = b.health();
-                assertTrue(leading.alive() && leading.ready(), leading.toString());
+                assertTrue(leading.ready(), leading.toString());
+                assertTrue(b.liveness().live(), b.liveness().toString());
                 assertEquals(true, leading.details().get("leader"));
             }
         }

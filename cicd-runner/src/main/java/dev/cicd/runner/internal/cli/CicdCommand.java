@@ -1,5 +1,6 @@
 package dev.cicd.runner.internal.cli;
 
+import dev.cicd.runner.RunnerSettings.LogFormat;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -50,6 +51,20 @@ public final class CicdCommand implements Callable<Integer> {
 
     int verbosity() {
         return verbosity;
+    }
+
+    private LogFormat logFormat;
+
+    @Option(names = "--log-format", scope = ScopeType.INHERIT, paramLabel = "FORMAT",
+            description = "The log on stderr: text (default) or json, one JSON object per line. Wins over the "
+                    + "config's runner.logFormat.")
+    void logFormat(LogFormat format) {
+        logFormat = format;
+    }
+
+    /** The {@code --log-format} given, or null. */
+    LogFormat logFormat() {
+        return logFormat;
     }
 
     @Override

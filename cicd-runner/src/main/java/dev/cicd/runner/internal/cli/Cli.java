@@ -2,9 +2,14 @@ package dev.cicd.runner.internal.cli;
 
 import dev.cicd.core.CicdException;
 import dev.cicd.runner.ConfigException;
+import ch.qos.logback.classic.Level;
 import dev.cicd.runner.ExitCodes;
+import dev.cicd.runner.RunnerSettings.LogFormat;
+import dev.cicd.runner.internal.logging.LogSetup;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import picocli.CommandLine;
 
@@ -24,25 +29,56 @@ public final class Cli {
     }
 
     /**
-     * Sets slf4j-simple's levels from {@code -v} / {@code -vv} before the first logger exists. Default:
-     * info for the runner's own messages, warn for libraries; {@code -v}: debug and info; {@code -vv}:
-     * trace and debug. {@code demo} prints its own steps and keeps the runner's log to warnings unless
-     * {@code -v} is given. System properties given on the java command line win.
+     * Configures the log output before the first command runs ({@link LogSetup}): levels from {@code -v} /
+     * {@code -vv}, the format from {@code --log-format} (else the environment's
+     * {@code CICD_RUNNER_LOG_FORMAT}; a config file's {@code runner.logFormat} applies when the command
+     * loads it). Default: info for the runner's own messages, warn for libraries; {@code -v}: debug and
+     * info; {@code -vv}: trace and debug. {@code demo} prints its own steps and keeps the runner's log to
+     * warnings unless {@code -v} is given.
      */
     public static void configureLogging(String[] args) {
+        LogSetup.configure(logSettings(args, System.getenv()));
+    }
+
+    /** The log settings the arguments and environment ask for. */
+    static LogSetup.Settings logSettings(String[] args, Map<String, String> env) {
         int v = verbosity(args);
         boolean demo = java.util.Arrays.asList(args).contains("demo");
-        String own = v >= 2 ? "trace" : v == 1 ? "debug" : demo ? "warn" : null;
-        String others = v >= 2 ? "debug" : v == 1 ? "info" : null;
-        // gRPC (under jetcd) logs through java.util.logging; keep it to warnings unless -vv
-        java.util.logging.Logger.getLogger("").setLevel(v >= 2 ? java.util.logging.Level.FINE : java.util.logging.Level.WARNING);
-        if (own != null) {
-            System.setProperty("org.slf4j.simpleLogger.log.dev.cicd", System.getProperty("org.slf4j.simpleLogger.log.dev.cicd", own));
-            if (others != null) {
-                System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
-                        System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", others));
+        Level own = v >= 2 ? Level.TRACE : v == 1 ? Level.DEBUG : demo ? Level.WARN : Level.INFO;
+        Level others = v >= 2 ? Level.DEBUG : v == 1 ? Level.INFO : Level.WARN;
+        LogFormat format = logFormatArgument(args).orElse(null);
+        if (format == null) {
+            try {
+                format = LogFormat.parse(env.getOrDefault("CICD_RUNNER_LOG_FORMAT", "text"));
+            } catch (IllegalArgumentException e) {
+                format = LogFormat.TEXT;   // the config loader reports the bad value
             }
         }
+        return new LogSetup.Settings(format, own, others);
+    }
+
+    /** The value of {@code --log-format} before a {@code --}, when given and valid (picocli reports a bad one). */
+    static Optional<LogFormat> logFormatArgument(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--")) {
+                break;
+            }
+            String value = null;
+            if (a.equals("--log-format") && i + 1 < args.length) {
+                value = args[i + 1];
+            } else if (a.startsWith("--log-format=")) {
+                value = a.substring("--log-format=".length());
+            }
+            if (value != null) {
+                try {
+                    return Optional.of(LogFormat.parse(value));
+                } catch (IllegalArgumentException e) {
+                    return Optional.empty();
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     /** How many {@code -v} were given before a {@code --} (counting {@code -vv} as two). */

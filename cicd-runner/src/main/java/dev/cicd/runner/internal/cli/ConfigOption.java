@@ -1,6 +1,7 @@
 package dev.cicd.runner.internal.cli;
 
 import dev.cicd.runner.RunnerConfig;
+import dev.cicd.runner.internal.logging.LogSetup;
 import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
@@ -17,6 +18,12 @@ final class ConfigOption {
         if (file == null) {
             throw new CommandLine.ParameterException(cmd, "Missing the config file: give -c FILE or set CICD_CONFIG");
         }
-        return RunnerConfig.load(file);
+        RunnerConfig config = RunnerConfig.load(file);
+        // the config's log format, unless --log-format was given
+        Object root = cmd.getCommandSpec().root().userObject();
+        if (!(root instanceof CicdCommand c && c.logFormat() != null)) {
+            LogSetup.format(config.runner().logFormat());
+        }
+        return config;
     }
 }

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.cicd.core.Durations;
 import dev.cicd.core.WatchSpec.Coalesce;
 import dev.cicd.k8s.OnFailure;
+import dev.cicd.runner.RunnerSettings;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -29,6 +30,8 @@ final class ConfigMapper {
         SimpleModule module = new SimpleModule("cicd-config");
         module.addDeserializer(Duration.class, new DurationDeserializer());
         module.addDeserializer(OnFailure.class, new ChoiceDeserializer<>(OnFailure.class, OnFailure::parse));
+        module.addDeserializer(RunnerSettings.LogFormat.class,
+                new ChoiceDeserializer<>(RunnerSettings.LogFormat.class, RunnerSettings.LogFormat::parse));
         module.addDeserializer(Coalesce.class, new ChoiceDeserializer<>(Coalesce.class, Coalesce::parse));
         YAMLFactory factory = YAMLFactory.builder().build();
         factory.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);

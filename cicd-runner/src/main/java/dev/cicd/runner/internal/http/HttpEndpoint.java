@@ -19,8 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code /healthz}, {@code /readyz} and {@code /metrics} on the JDK's HTTP server. Answers 200 or 503
- * with a small JSON body for the first two, Prometheus text for the third, 404 otherwise.
+ * {@code /livez}, {@code /readyz} (alias {@code /healthz}) and {@code /metrics} on the JDK's HTTP server.
+ * Answers 200 or 503 with a small JSON body for the probes, Prometheus text for the metrics, 404 otherwise.
  */
 public final class HttpEndpoint implements AutoCloseable {
 
@@ -36,12 +36,13 @@ public final class HttpEndpoint implements AutoCloseable {
     }
 
     /** Binds {@code host:port} (port 0: any free port) and starts serving. */
-    public static HttpEndpoint start(String host, int port, Supplier<Health> health, RunnerMetrics metrics) {
+    public static HttpEndpoint start(String host, int port, Supplier<Health> health, Supplier<Liveness> liveness,
+                                     RunnerMetrics metrics) {
         HttpServer server;
         try {
             server = HttpServer.create(new InetSocketAddress(host, port), 16);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot listen on " + host + ":" + port + " for /healthz and /metrics: "
+            throw new UncheckedIOException("cannot listen on " + host + ":" + port + " for /livez, /readyz and /metrics: "
                     + e.getMessage(), e);
         }
         ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
@@ -58,23 +59,23 @@ public final class HttpEndpoint implements AutoCloseable {
                     return;
                 }
                 switch (path) {
-                    case "/healthz" -> {
-                        Health h = health.get();
-                        send(ex, h.alive() ? 200 : 503, "application/json", json(h, h.alive()));
+                    case "/livez" -> {
+                        Liveness l = liveness.get();
+                        send(ex, l.live() ? 200 : 503, "application/json", json(l.details(), l.live()));
                     }
-                    case "/readyz" -> {
+                    case "/readyz", "/healthz" -> {
                         Health h = health.get();
-                        send(ex, h.ready() ? 200 : 503, "application/json", json(h, h.ready()));
+                        send(ex, h.ready() ? 200 : 503, "application/json", json(h.details(), h.ready()));
                     }
                     case "/metrics" -> send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
-                    default -> send(ex, 404, "text/plain; charset=utf-8", "not found; try /healthz, /readyz, /metrics\n");
+                    default -> send(ex, 404, "text/plain; charset=utf-8", "not found; try /livez, /readyz, /metrics\n");
                 }
             } catch (RuntimeException e) {
                 LOG.warn("HTTP request {} failed: {}", ex.getRequestURI(), e.toString());
             }
         });
         server.start();
-        LOG.info("health and metrics on http://{}:{}/ (healthz, readyz, metrics)", host, server.getAddress().getPort());
+        LOG.info("health and metrics on http://{}:{}/ (livez, readyz, metrics)", host, server.getAddress().getPort());
         return new HttpEndpoint(server, executor);
     }
 
@@ -83,10 +84,10 @@ public final class HttpEndpoint implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
-    private static String json(Health h, boolean ok) {
+    private static String json(Map<String, Object> details, boolean ok) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", ok ? "ok" : "unavailable");
-        body.putAll(new java.util.TreeMap<>(h.details()));
+        body.putAll(new java.util.TreeMap<>(details));
         try {
             return JSON.writeValueAsString(body) + "\n";
         } catch (JsonProcessingException e) {
