@@ -84,13 +84,14 @@ class KubernetesActionTest {
     }
 
     @Test
-    void setImageIsOneReadAndOneJsonPatch() {
+    void setImageIsOneReadAndOneJsonPatchAsFieldManagerCicdThenTheEvent() {
         create(client, action, work, deployment(NS, "one-patch", "app", image("one-patch", "v1")));
         k8s.requestLog().clear();
         ActionResult r = run(action, setImagePlan(NS, "one-patch", "app", image("one-patch", "v2"), null), work);
         assertEquals(Outcome.Kind.APPLIED, r.kind(), r.reason());
         String path = "/apis/apps/v1/namespaces/" + NS + "/deployments/one-patch";
-        assertEquals(List.of("GET " + path, "PATCH " + path + " (application/json-patch+json)"),
+        assertEquals(List.of("GET " + path, "PATCH " + path + "?fieldManager=cicd (application/json-patch+json)",
+                        "GET " + path, "POST /api/v1/namespaces/" + NS + "/events (application/json)"),
                 k8s.requestLog().requests().stream().map(Object::toString).toList());
     }
 
