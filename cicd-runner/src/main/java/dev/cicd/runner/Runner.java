@@ -12,6 +12,7 @@ import dev.cicd.etcd.LeadershipListener;
 import dev.cicd.runner.internal.http.Health;
 import dev.cicd.runner.internal.http.HttpEndpoint;
 import dev.cicd.runner.internal.http.RunnerMetrics;
+import dev.cicd.runner.internal.notify.Notifications;
 import dev.cicd.runner.internal.wiring.EtcdProbe;
 import dev.cicd.runner.internal.wiring.KubernetesClientFuture;
 import dev.cicd.runner.internal.wiring.Wiring;
@@ -57,6 +58,7 @@ public final class Runner implements AutoCloseable {
     private final LeaderElection election;
     private final EtcdState state;
     private final RunnerMetrics metrics;
+    private final Notifications notifications;
     private final RunLog runLog;
     private final Path workDir;
     /** Built once: a signed watch's verifier remembers accepted nonces across leadership terms. */
@@ -83,6 +85,7 @@ public final class Runner implements AutoCloseable {
                 .statePrefix(Wiring.statePrefix(config)).statusPrefix(s.statusPrefix())
                 .fence(election).build();
         this.metrics = new RunnerMetrics(s.group(), config.watches().stream().map(WatchConfig::name).toList());
+        this.notifications = Notifications.create(config, metrics.registry(), System.getenv());
         this.runLog = RunLog.builder().dir(Path.of(s.logDir())).maxAge(s.logRetention().maxAge())
                 .maxFiles(s.logRetention().maxFiles()).maxBytes(s.logRetention().maxBytes()).build();
         try {
@@ -234,6 +237,7 @@ public final class Runner implements AutoCloseable {
                 .state(state.store())
                 .runLog(runLog)
                 .sink(metrics)
+                .sink(notifications)
                 .workDir(workDir)
                 .parallelism(config.runner().parallelism())
                 .closeTimeout(Wiring.longestTimeout(config).plusSeconds(5));
@@ -371,6 +375,7 @@ public final class Runner implements AutoCloseable {
                 LOG.warn("stopping the pipeline failed: {}", e.toString());
             }
         }
+        notifications.close(); // after the pipeline: its last outcomes are queued; sends them for up to 5 s
         election.close();
         kube.close();
         etcd.close();
