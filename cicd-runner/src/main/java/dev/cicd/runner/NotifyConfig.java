@@ -1,5 +1,6 @@
 package dev.cicd.runner;
 
+import dev.cicd.core.Durations;
 import dev.cicd.core.Outcome;
 import dev.cicd.runner.internal.config.Checks;
 import dev.cicd.runner.internal.config.KeyProblem;
@@ -167,7 +168,8 @@ public record NotifyConfig(String type, String name, String url, String secretEn
             maxBackoff = maxBackoff == null ? Duration.ofSeconds(30) : maxBackoff;
             Checks.positive("maxBackoff", maxBackoff);
             if (maxBackoff.compareTo(initialBackoff) < 0) {
-                throw new KeyProblem("maxBackoff", "must be at least initialBackoff (" + initialBackoff + "), was " + maxBackoff);
+                throw new KeyProblem("maxBackoff", "must be at least initialBackoff (" + Durations.format(initialBackoff)
+                        + "), was " + Durations.format(maxBackoff));
             }
             maxTime = maxTime == null ? Duration.ofMinutes(2) : maxTime;
             Checks.positive("maxTime", maxTime);
