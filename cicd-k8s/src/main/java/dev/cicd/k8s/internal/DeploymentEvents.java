@@ -134,7 +134,7 @@ final class DeploymentEvents {
         // name.<hex nanos>, as client-go's recorder names them; the sequence keeps two in one nanosecond apart
         long nanos = now.getEpochSecond() * 1_000_000_000L + now.getNano() + SEQUENCE.incrementAndGet();
         return new EventBuilder()
-                .withNewMetadata().withNamespace(namespace).withName(name + "." + Long.toHexString(nanos)).endMetadata()
+                .withNewMetadata().withNamespace(namespace).withName((name.length() > 230 ? name.substring(0, 230) : name) + "." + Long.toHexString(nanos)).endMetadata()
                 .withInvolvedObject(involved)
                 .withReason(reason.reason)
                 .withType(reason.type)

@@ -167,6 +167,7 @@ final class HttpSink {
         MDC.put("watch", o.watch());
         MDC.put("key", o.event().key());
         MDC.put("revision", Long.toString(o.revision()));
+        o.requestId().ifPresent(id -> MDC.put("requestId", id));
         try {
             byte[] payload = body.apply(o, d.targets());
             long first = System.nanoTime();
@@ -195,6 +196,7 @@ final class HttpSink {
             MDC.remove("watch");
             MDC.remove("key");
             MDC.remove("revision");
+            MDC.remove("requestId");
         }
     }
 
