@@ -13,7 +13,8 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * The runner's configuration: one YAML file, every key overridable by an environment variable.
+ * The runner's configuration: one YAML file, every key overridable by an environment variable (except the
+ * {@code notify} lists, which are lists of maps: file only).
  * Load it with {@link #load(Path)}; the records are immutable and validated when built. Optional text
  * values are {@code ""} when unset, never {@code null}; relative paths are resolved against the config
  * file's directory by the loader.
