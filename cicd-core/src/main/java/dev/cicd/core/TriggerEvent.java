@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * One change of a watched key, as the trigger store reported it.
@@ -84,6 +85,26 @@ public record TriggerEvent(
             throw new CicdException(CicdException.Code.BAD_PAYLOAD,
                     "value of " + key + " at revision " + modRevision + " could not be read: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The payload's top-level {@code requestId} field when the value is a JSON object holding a non-blank
+     * string there; empty otherwise (not JSON, no such field). Never throws.
+     */
+    public Optional<String> requestId() {
+        if (value.length == 0 || !text().contains("\"requestId\"")) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode node = JSON.readTree(value);
+            JsonNode id = node == null ? null : node.get("requestId");
+            if (node != null && node.isObject() && id != null && id.isTextual() && !id.asText().isBlank()) {
+                return Optional.of(id.asText());
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // not JSON: no request id
+        }
+        return Optional.empty();
     }
 
     private static String where(JsonProcessingException e) {

@@ -38,6 +38,10 @@ import java.util.Set;
  *   <li>{@code rolloutUndo} and that rollback send one JSON patch that first {@code test}s the state read (uid,
  *       generation, container images): a Deployment someone changed in between is not undone, the outcome is
  *       {@code FAILED} saying it was "changed by someone else since it was read".</li>
+ *   <li>Every patch and server-side apply is sent as field manager {@code cicd}; a {@code setImage} sets the
+ *       {@code kubernetes.io/change-cause} annotation (unless the plan gives one) naming the watch, the trigger's
+ *       etcd revision and its {@code requestId}. An applied or failed plan writes a Kubernetes Event on each
+ *       Deployment it touched (see {@link Builder#events}).</li>
  *   <li>The result's output holds one summary line per step (and the rollout history tables), then a
  *       {@code result:} line with the verdict.</li>
  * </ul>
@@ -154,6 +158,7 @@ public final class KubernetesAction implements Action {
         private Clock clock = Clock.systemUTC();
         private Path manifestRoot;
         private Listener listener = new Listener() { };
+        private boolean events = true;
 
         private Builder(KubernetesClient client) {
             this.client = Objects.requireNonNull(client, "client");
@@ -224,6 +229,17 @@ public final class KubernetesAction implements Action {
             return this;
         }
 
+        /**
+         * Whether each applied or failed plan writes a Kubernetes Event ({@code CicdApplied}, {@code CicdFailed},
+         * {@code CicdRolledBack}; core/v1, source {@code cicd}) on every Deployment it touched; default true. Needs
+         * {@code create} on {@code events} (deploy/20-clusterrole.yaml grants it). A failure to write one is
+         * logged and never changes the outcome.
+         */
+        public Builder events(boolean events) {
+            this.events = events;
+            return this;
+        }
+
         public Builder listener(Listener listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
             return this;
@@ -262,7 +278,7 @@ public final class KubernetesAction implements Action {
                 throw new IllegalArgumentException("pollInterval must be positive, was " + pollInterval);
             }
             return new KubernetesAction(client, new ActionSettings(namespaces, deployments, registries, kinds, onFailure,
-                    defaultWaitTimeout, pollInterval, clock, Optional.ofNullable(manifestRoot), listener));
+                    defaultWaitTimeout, pollInterval, clock, Optional.ofNullable(manifestRoot), listener, events));
         }
     }
 }

@@ -13,6 +13,7 @@ import dev.cicd.runner.internal.http.Health;
 import dev.cicd.runner.internal.http.HttpEndpoint;
 import dev.cicd.runner.internal.http.Liveness;
 import dev.cicd.runner.internal.http.RunnerMetrics;
+import dev.cicd.runner.internal.notify.Notifications;
 import dev.cicd.runner.internal.wiring.EtcdProbe;
 import dev.cicd.runner.internal.wiring.InFlightActions;
 import dev.cicd.runner.internal.wiring.KubernetesClientFuture;
@@ -58,6 +59,7 @@ public final class Runner implements AutoCloseable {
     private final LeaderElection election;
     private final EtcdState state;
     private final RunnerMetrics metrics;
+    private final Notifications notifications;
     private final RunLog runLog;
     private final Path workDir;
     /** Built once: a signed watch's verifier remembers accepted nonces across leadership terms. */
@@ -92,6 +94,7 @@ public final class Runner implements AutoCloseable {
         });
         this.health = new RunnerHealth(config, probe, election, term, failure, () -> restarter, () -> started,
                 () -> closed, actions);
+        this.notifications = Notifications.create(config, metrics.registry(), System.getenv());
         this.runLog = RunLog.builder().dir(Path.of(s.logDir())).maxAge(s.logRetention().maxAge())
                 .maxFiles(s.logRetention().maxFiles()).maxBytes(s.logRetention().maxBytes()).build();
         try {
@@ -244,6 +247,7 @@ public final class Runner implements AutoCloseable {
                 .state(state.store())
                 .runLog(runLog)
                 .sink(metrics)
+                .sink(notifications)
                 .workDir(workDir)
                 .parallelism(config.runner().parallelism())
                 .closeTimeout(Wiring.longestTimeout(config).plusSeconds(5));
@@ -365,6 +369,7 @@ public final class Runner implements AutoCloseable {
                 LOG.warn("stopping the pipeline failed: {}", e.toString());
             }
         }
+        notifications.close(); // after the pipeline: its last outcomes are queued; sends them for up to 5 s
         election.close();
         metrics.close();
         kube.close();

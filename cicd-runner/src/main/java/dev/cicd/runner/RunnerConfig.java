@@ -1,5 +1,6 @@
 package dev.cicd.runner;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.cicd.runner.internal.config.ConfigLoader;
 import dev.cicd.runner.internal.config.EnvironmentOverrides;
 import dev.cicd.runner.internal.config.KeyProblem;
@@ -12,7 +13,8 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * The runner's configuration: one YAML file, every key overridable by an environment variable.
+ * The runner's configuration: one YAML file, every key overridable by an environment variable (except the
+ * {@code notify} lists, which are lists of maps: file only).
  * Load it with {@link #load(Path)}; the records are immutable and validated when built. Optional text
  * values are {@code ""} when unset, never {@code null}; relative paths are resolved against the config
  * file's directory by the loader.
@@ -31,9 +33,12 @@ import java.util.regex.Pattern;
  *                   {@code registry.example.com/ns-demo}; {@code ""} when unset
  * @param runner     this runner process
  * @param watches    what to watch and what to do
+ * @param notifications key {@code notify}: where every watch's outcomes are sent (webhooks, Slack); a watch's own {@code notify}
+ *                   entries are added to these for that watch; empty by default
  */
 public record RunnerConfig(EtcdConfig etcd, KubernetesConfig kubernetes, String registry, RunnerSettings runner,
-                           List<WatchConfig> watches) {
+                           List<WatchConfig> watches,
+                           @JsonProperty("notify") List<NotifyConfig> notifications) {
 
     private static final Pattern REGISTRY = Pattern.compile(
             "[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*");
@@ -47,6 +52,7 @@ public record RunnerConfig(EtcdConfig etcd, KubernetesConfig kubernetes, String 
         }
         runner = runner == null ? new RunnerSettings(null, null, null, null, null, null, null, null, null, null, null, null) : runner;
         watches = List.copyOf(watches == null ? List.of() : watches);
+        notifications = NotifyConfig.list("notify", notifications);
         if (watches.isEmpty()) {
             throw new KeyProblem("watches", "at least one watch is required");
         }

@@ -1,5 +1,6 @@
 package dev.cicd.runner;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.cicd.core.WatchSpec.Coalesce;
 import dev.cicd.k8s.OnFailure;
 import dev.cicd.runner.internal.config.Checks;
@@ -41,12 +42,13 @@ import java.util.regex.Pattern;
  * @param maxValueBytes      the largest value accepted (bytes); a larger one is {@code rejected} (default 256 KiB)
  * @param verify             signed triggers: when set, every value must carry a valid {@code cicd-sig-v1}
  *                           signature by one of its keys; absent (the default): values are not signed
+ * @param notifications      key {@code notify}: sinks for this watch's outcomes, in addition to the top-level {@code notify} ones
  */
 public record WatchConfig(String name, String prefix, List<String> keys, String template, WatchAction action,
                           Boolean dedupe, Duration timeout, String target, Coalesce coalesce,
                           List<String> allowedNamespaces, List<String> allowedDeployments, List<String> allowedRegistries,
                           OnFailure onFailure, String manifestRoot, List<String> allowedKinds, Integer maxValueBytes,
-                          Verify verify) {
+                          Verify verify, @JsonProperty("notify") List<NotifyConfig> notifications) {
 
     /** Template names that start with this prefix are built in (shipped on the class path). */
     public static final String BUILTIN = "builtin:";
@@ -94,6 +96,7 @@ public record WatchConfig(String name, String prefix, List<String> keys, String 
         if (action == null) {
             throw new KeyProblem("action", "is required: kubernetes, or shell: {command: [...], timeout: 5m}");
         }
+        notifications = NotifyConfig.list("notify", notifications);
         dedupe = dedupe == null || dedupe;
         timeout = timeout == null ? Duration.ofMinutes(5) : timeout;
         Checks.positive("timeout", timeout);

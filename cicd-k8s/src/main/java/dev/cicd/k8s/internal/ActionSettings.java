@@ -24,6 +24,7 @@ import java.util.Set;
  * @param manifestRoot       {@code apply.path} resolves against it and must stay below it; an {@code apply.path}
  *                           without one is rejected
  * @param listener           step and lock callbacks
+ * @param events             whether applied and failed plans write Kubernetes Events on their Deployments
  */
 public record ActionSettings(
         Set<String> allowedNamespaces,
@@ -35,7 +36,8 @@ public record ActionSettings(
         Duration pollInterval,
         Clock clock,
         Optional<Path> manifestRoot,
-        KubernetesAction.Listener listener) {
+        KubernetesAction.Listener listener,
+        boolean events) {
 
     public ActionSettings {
         allowedNamespaces = Set.copyOf(allowedNamespaces);

@@ -26,12 +26,17 @@ final class DeploymentPatch {
         BeforePatch NONE = (target, operation) -> { };
     }
 
+    /** A JSON patch sent as field manager {@value Applier#FIELD_MANAGER}: managedFields name who changed what. */
+    private static final PatchContext PATCH = new PatchContext.Builder().withPatchType(PatchType.JSON)
+            .withFieldManager(Applier.FIELD_MANAGER).build();
+
     private DeploymentPatch() {
     }
 
     /**
      * Sends the operations as one JSON patch. Through {@code resource(item)}: fabric8's
-     * {@code withName(..).patch(..)} GETs the object first, which a JSON patch does not need. The item's
+     * {@code withName(..).patch(..)} GETs the object first, which a JSON patch does not need. The field manager is
+     * {@value Applier#FIELD_MANAGER}. The item's
      * resourceVersion is not sent as a precondition (status updates change it all the time); the patch's
      * {@code test} operations guard it instead.
      *
@@ -39,7 +44,7 @@ final class DeploymentPatch {
      */
     static Deployment send(KubernetesClient client, Deployment current, List<Map<String, Object>> ops) {
         return client.apps().deployments().inNamespace(current.getMetadata().getNamespace()).resource(current)
-                .patch(PatchContext.of(PatchType.JSON), client.getKubernetesSerialization().asJson(ops));
+                .patch(PATCH, client.getKubernetesSerialization().asJson(ops));
     }
 
     /**

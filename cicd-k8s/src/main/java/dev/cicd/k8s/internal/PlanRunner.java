@@ -41,6 +41,7 @@ public final class PlanRunner {
     private final Revisions revisions;
     private final Applier applier;
     private final DeploymentLocks locks;
+    private final DeploymentEvents events;
     private final String cluster;
 
     public PlanRunner(KubernetesClient client, ActionSettings settings, DeploymentLocks locks) {
@@ -52,6 +53,7 @@ public final class PlanRunner {
         this.revisions = new Revisions(client, hook);
         this.applier = new Applier(client);
         this.locks = locks;
+        this.events = new DeploymentEvents(client, settings.clock());
         this.cluster = String.valueOf(client.getMasterUrl());
     }
 
@@ -128,6 +130,8 @@ public final class PlanRunner {
         private boolean changed;
         /** namespace/deployment whose spec was already right but whose rollout was not yet seen complete. */
         private final Set<String> pending = new TreeSet<>();
+        /** namespace/deployment -> what {@code onFailure: undo} did to it. */
+        private final Map<String, String> rolledBack = new LinkedHashMap<>();
 
         Execution(PlanChecker.Checked checked, OnFailure onFailure, long deadline, ActionContext context,
                   Optional<TriggerEvent> event) {
@@ -139,6 +143,14 @@ public final class PlanRunner {
         }
 
         ActionResult run() {
+            ActionResult result = runSteps();
+            if (settings.events()) {
+                events.outcome(checked, result, context.watch().name(), event, rolledBack);
+            }
+            return result;
+        }
+
+        private ActionResult runSteps() {
             List<Step> steps = checked.plan().steps();
             out.append("plan: ").append(steps.size()).append(steps.size() == 1 ? " step" : " steps")
                     .append(", onFailure ").append(onFailure.name().toLowerCase(java.util.Locale.ROOT))
@@ -185,7 +197,11 @@ public final class PlanRunner {
             settings.listener().stepFinished(i, step, false, message);
             String reason = "step " + (i + 1) + " " + step.describe() + " failed: " + message;
             if (rolloutFailed && onFailure == OnFailure.UNDO && step instanceof Step.WaitForRollout w) {
-                reason += "; " + rollBack(w);
+                String undo = rollBack(w);
+                if (recorded.containsKey(w.target())) {
+                    rolledBack.put(w.target(), undo);
+                }
+                reason += "; " + undo;
             }
             log.warn("plan failed: {}", reason);
             return ActionResult.failed(reason, out.toString());
@@ -315,7 +331,9 @@ public final class PlanRunner {
 
         private String defaultCause(Step.SetImage s) {
             return "cicd: set image " + s.container() + "=" + s.image() + " (watch " + context.watch().name()
-                    + event.map(e -> ", trigger revision " + e.modRevision()).orElse("") + ")";
+                    + event.map(e -> ", trigger revision " + e.modRevision()
+                    + e.requestId().map(id -> ", request " + (id.length() > 128 ? id.substring(0, 128) : id)).orElse(""))
+                    .orElse("") + ")";
         }
 
         private Duration waitTimeout(Optional<Duration> timeout) {

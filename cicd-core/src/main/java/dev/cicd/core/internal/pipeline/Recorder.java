@@ -375,7 +375,7 @@ final class Recorder {
             logOutcome(o, p.job().targets);
             for (OutcomeSink sink : sinks) {
                 try {
-                    sink.onOutcome(o);
+                    sink.onOutcome(o, p.job().targets);
                 } catch (RuntimeException ex) {
                     LOG.warn("watch {}: sink {} failed on revision {}; skipped: {}", o.watch(), sink, o.revision(),
                             ex.toString(), ex);

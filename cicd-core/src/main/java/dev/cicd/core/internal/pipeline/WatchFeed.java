@@ -1,7 +1,5 @@
 package dev.cicd.core.internal.pipeline;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cicd.core.Action;
 import dev.cicd.core.CicdException;
 import dev.cicd.core.EventType;
@@ -11,7 +9,6 @@ import dev.cicd.core.Renderer;
 import dev.cicd.core.SourceNotice;
 import dev.cicd.core.TriggerEvent;
 import dev.cicd.core.WatchSpec;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -41,7 +38,6 @@ import org.slf4j.MDC;
 final class WatchFeed implements Runnable {
 
     private static final Logger LOG = LoggerFactory.getLogger(WatchFeed.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int DRAIN_BATCH = 256;
 
     /** What the feed hands on. */
@@ -289,19 +285,6 @@ final class WatchFeed implements Runnable {
 
     /** The payload's top-level {@code requestId} string, when the value is a JSON object carrying one. */
     static Optional<String> requestId(TriggerEvent e) {
-        String text = e.text();
-        if (!text.contains("\"requestId\"")) {
-            return Optional.empty();
-        }
-        try {
-            JsonNode node = JSON.readTree(text);
-            JsonNode id = node == null ? null : node.get("requestId");
-            if (node != null && node.isObject() && id != null && id.isTextual() && !id.asText().isBlank()) {
-                return Optional.of(id.asText());
-            }
-        } catch (IOException | RuntimeException ex) {
-            // not JSON: no request id
-        }
-        return Optional.empty();
+        return e.requestId();
     }
 }

@@ -79,9 +79,9 @@ public final class ConfigFiles {
             watches.add(new WatchConfig(w.name(), w.prefix(), w.keys(), template, w.action(), w.dedupe(), w.timeout(),
                     w.target(), w.coalesce(), w.allowedNamespaces(), w.allowedDeployments(), w.allowedRegistries(),
                     w.onFailure(), directory(dir, w.manifestRoot(), "/watches/" + i + "/manifestRoot", ctx), w.allowedKinds(), w.maxValueBytes(),
-                            verify(dir, w.verify(), "/watches/" + i + "/verify", ctx)));
+                            verify(dir, w.verify(), "/watches/" + i + "/verify", ctx), w.notifications()));
         }
-        return new RunnerConfig(etcd, kube, c.registry(), settings, watches);
+        return new RunnerConfig(etcd, kube, c.registry(), settings, watches, c.notifications());
     }
 
     /** Key files of {@code verify} made absolute and checked; {@code env:} references stay as they are. */

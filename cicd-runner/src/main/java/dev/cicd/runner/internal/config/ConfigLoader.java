@@ -58,7 +58,7 @@ public final class ConfigLoader {
             throw new ConfigException(name + ": the file is empty; it needs at least a watches section");
         }
         if (!tree.isObject()) {
-            throw new ConfigException(name + ":1: the top level must be a map of sections (etcd, kubernetes, registry, runner, watches)");
+            throw new ConfigException(name + ":1: the top level must be a map of sections (etcd, kubernetes, registry, runner, watches, notify)");
         }
         LoadContext ctx = new LoadContext(name, lines, new HashMap<>());
         ActionShorthand.normalise((ObjectNode) tree, ctx);

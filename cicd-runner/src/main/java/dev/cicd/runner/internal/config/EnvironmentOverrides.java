@@ -68,7 +68,7 @@ public final class EnvironmentOverrides {
     /** Keys of the sections, with their full variable names ({@code CICD_RUNNER_LOG_DIR}). */
     private static List<EnvKey> sectionKeys() {
         List<EnvKey> keys = new ArrayList<>();
-        walk(RunnerConfig.class, "", "", keys, Set.of("watches"));
+        walk(RunnerConfig.class, "", "", keys, Set.of("watches", "notifications")); // notify: a list of maps, file only
         List<EnvKey> out = new ArrayList<>();
         for (EnvKey k : keys) {
             out.add(new EnvKey(ENV_PREFIX + k.env(), k.pointer(), k.display(), k.kind()));
@@ -80,7 +80,7 @@ public final class EnvironmentOverrides {
     private static List<EnvKey> watchKeys() {
         List<EnvKey> out = new ArrayList<>();
         out.add(new EnvKey("ACTION", "/action", "action", Kind.ACTION));
-        walk(WatchConfig.class, "", "", out, Set.of("name", "action"));
+        walk(WatchConfig.class, "", "", out, Set.of("name", "action", "notifications"));
         walk(WatchAction.Shell.class, "/action/shell", "action.shell.", out, Set.of());
         return out;
     }
