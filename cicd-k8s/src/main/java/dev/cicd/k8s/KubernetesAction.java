@@ -96,9 +96,11 @@ public final class KubernetesAction implements Action {
     }
 
     private final PlanRunner runner;
+    private final dev.cicd.k8s.internal.PlanPreviewer previewer;
     private final KubernetesSerialization serialization;
 
     private KubernetesAction(KubernetesClient client, ActionSettings settings) {
+        this.previewer = new dev.cicd.k8s.internal.PlanPreviewer(client, settings);
         this.runner = new PlanRunner(client, settings, DeploymentLocks.shared());
         this.serialization = client.getKubernetesSerialization();
     }
@@ -132,6 +134,16 @@ public final class KubernetesAction implements Action {
     @Override
     public boolean comparesLiveState() {
         return true;
+    }
+
+    /**
+     * What the plan would do, without acting: parsed and checked as {@link #execute} checks it (a rejection
+     * names the reason), then, with {@code readLiveState}, each step compared with the live Deployment (only
+     * GET requests). A cluster that does not answer is reported in {@link PlanPreview#liveState()}.
+     */
+    public PlanPreview preview(Plan plan, boolean readLiveState) {
+        Objects.requireNonNull(plan, "plan");
+        return previewer.preview(plan.text(), readLiveState);
     }
 
     /** Carries out an already parsed plan (checks and locks as {@link #execute(Plan, ActionContext)}). */
