@@ -146,6 +146,25 @@ public final class KubernetesAction implements Action {
         return previewer.preview(plan.text(), readLiveState);
     }
 
+    /**
+     * The rollout history of a Deployment as values (GET requests only), like the {@code rolloutHistory} step.
+     *
+     * @throws dev.cicd.core.CicdException {@code INVALID_FIELD} for a bad name or a namespace not on the
+     *                                     allow-list; {@code ACTION} when the Deployment does not exist
+     * @throws io.fabric8.kubernetes.client.KubernetesClientException when the API server fails
+     */
+    public DeploymentHistory history(String namespace, String deployment) {
+        PlanPreview checked = previewer.preview(KubernetesPlan.of(new Step.RolloutHistory(namespace, deployment)), false);
+        if (checked.rejection().isPresent()) {
+            throw new dev.cicd.core.CicdException(dev.cicd.core.CicdException.Code.INVALID_FIELD, checked.rejection().get());
+        }
+        try {
+            return previewer.history(namespace, deployment);
+        } catch (dev.cicd.k8s.internal.StepFailure e) {
+            throw new dev.cicd.core.CicdException(dev.cicd.core.CicdException.Code.ACTION, e.getMessage(), e);
+        }
+    }
+
     /** Carries out an already parsed plan (checks and locks as {@link #execute(Plan, ActionContext)}). */
     public ActionResult execute(KubernetesPlan plan, ActionContext context) {
         Objects.requireNonNull(plan, "plan");

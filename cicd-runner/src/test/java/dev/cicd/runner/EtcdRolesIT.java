@@ -197,7 +197,7 @@ class EtcdRolesIT {
                     timeout: 30s
                 """.formatted(endpoint, GROUP, WATCH));
         Map<String, String> ciEnv = Map.of("CICD_ETCD_ENDPOINTS", endpoint, "CICD_ETCD_USER", "cicd-ci",
-                "CICD_ETCD_PASSWORD", CI_PASSWORD);
+                "CICD_ETCD_PASSWORD", CI_PASSWORD, "CICD_RUNNER_GROUP", GROUP);
         try (JarProcess run = JarProcess.start(dir.resolve("runner.log"),
                 Map.of("CICD_ETCD_USER", "cicd-runner", "CICD_ETCD_PASSWORD", RUNNER_PASSWORD), "run", "-c", config.toString())) {
             run.awaitLog("watching 1 watch(es)", Duration.ofSeconds(60));

@@ -20,17 +20,38 @@ public final class PlanPreviewer {
 
     private final KubernetesClient client;
     private final PlanChecker checker;
+    private final Revisions revisions;
 
     public PlanPreviewer(KubernetesClient client, ActionSettings settings) {
         this.client = client;
         this.checker = new PlanChecker(settings, client.getKubernetesSerialization());
+        this.revisions = new Revisions(client, (target, operation) -> {
+            throw new IllegalStateException("a preview never patches (" + operation + " " + target + ")");
+        });
+    }
+
+    /**
+     * The Deployment's rollout history (reads only).
+     *
+     * @throws StepFailure when the Deployment does not exist
+     */
+    public dev.cicd.k8s.DeploymentHistory history(String ns, String name) {
+        return revisions.historyValue(ns, name);
     }
 
     public PlanPreview preview(String text, boolean readLiveState) {
         KubernetesPlan plan;
-        PlanChecker.Checked checked;
         try {
             plan = KubernetesPlan.parse(text);
+        } catch (CicdException e) {
+            return PlanPreview.rejected(e.getMessage());
+        }
+        return preview(plan, readLiveState);
+    }
+
+    public PlanPreview preview(KubernetesPlan plan, boolean readLiveState) {
+        PlanChecker.Checked checked;
+        try {
             checked = checker.check(plan);
         } catch (CicdException e) {
             return PlanPreview.rejected(e.getMessage());
