@@ -116,7 +116,7 @@ class TriggerClientIT {
         assertEquals(5, r.exitCode(), r.toString());
         assertTrue(r.err().contains("no runner of group nobody is alive (no leader key under /cicd/.election/nobody/"),
                 r.err());
-        assertTrue(seconds < 60, "not the whole 5 m timeout: " + seconds + " s");
+        assertTrue(seconds < 30, "not the whole 5 m timeout: " + seconds + " s");
     }
 
     @Test
