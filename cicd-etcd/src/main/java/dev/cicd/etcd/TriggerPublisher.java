@@ -137,7 +137,7 @@ public final class TriggerPublisher {
         ByteSequence dir = Etcd.bytes(statusPrefix + "/");
         String suffix = "/" + revision;
         long from = revision;
-        Liveness liveness = runnerGroup == null ? null : new Liveness();
+        Liveness liveness = runnerGrace == null ? null : new Liveness();
         while (true) {
             CompletableFuture<Object> result = new CompletableFuture<>();
             Watch.Watcher watcher = client.getWatchClient().watch(dir,
@@ -231,7 +231,7 @@ public final class TriggerPublisher {
      * off with a warning (a CI user set up without read access to the election prefix).
      */
     private final class Liveness {
-        private final String dir = electionPrefix + "/" + runnerGroup + "/";
+        private final String dir = electionPrefix + "/" + (runnerGroup == null ? "" : runnerGroup + "/");
         private final long since = System.nanoTime();
         private long absentSince = -1;
         private long failingSince = -1;
@@ -252,8 +252,8 @@ public final class TriggerPublisher {
             } catch (CicdException e) {
                 if (isPermissionDenied(e)) {
                     off = true;
-                    LOG.warn("cannot tell whether a runner of group {} is alive: reading {} is not permitted; "
-                            + "waiting without that check", runnerGroup, dir);
+                    LOG.warn("cannot tell whether {} is alive: reading {} is not permitted; waiting without that check",
+                            who(), dir);
                     return;
                 }
                 if (failingSince < 0) {
@@ -271,9 +271,13 @@ public final class TriggerPublisher {
                 absentSince = now;
             }
             if (now - absentSince >= runnerGrace.toNanos() && now - since >= runnerGrace.toNanos()) {
-                throw new NoRunnerException("no runner of group " + runnerGroup + " is alive (no leader key under "
-                        + dir + " for " + runnerGrace.toMillis() / 1000.0 + " s)");
+                throw new NoRunnerException("no " + who() + " is alive (no leader key under " + dir + " for "
+                        + runnerGrace.toMillis() / 1000.0 + " s)");
             }
+        }
+
+        private String who() {
+            return runnerGroup == null ? "runner of any group" : "runner of group " + runnerGroup;
         }
     }
 
@@ -373,6 +377,16 @@ public final class TriggerPublisher {
          */
         public Builder requireRunner(String group, Duration grace) {
             this.runnerGroup = LeaderElection.checkGroup(group);
+            this.runnerGrace = EtcdTriggerSource.positive(grace, "grace");
+            return this;
+        }
+
+        /**
+         * {@link #requireRunner} for any group: fails fast when no key exists under {@code <electionPrefix>/}
+         * (no runner at all) for {@code grace}. For a CI that does not know the runners' group.
+         */
+        public Builder requireAnyRunner(Duration grace) {
+            this.runnerGroup = null;
             this.runnerGrace = EtcdTriggerSource.positive(grace, "grace");
             return this;
         }

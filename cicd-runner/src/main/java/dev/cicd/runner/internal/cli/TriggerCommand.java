@@ -75,9 +75,9 @@ final class TriggerCommand implements Callable<Integer> {
             description = "Where runners write status records (default: ${DEFAULT-VALUE}).")
     String statusPrefix;
 
-    @Option(names = "--group", paramLabel = "GROUP", defaultValue = "${env:CICD_RUNNER_GROUP:-default}",
-            description = "The runner group expected to process the trigger (default: CICD_RUNNER_GROUP or default; "
-                    + "with -c, the config's runner.group). --wait fails with exit 5 when none of its runners is alive.")
+    @Option(names = "--group", paramLabel = "GROUP", defaultValue = "${env:CICD_RUNNER_GROUP}",
+            description = "The runner group expected to process the trigger (default: CICD_RUNNER_GROUP; with -c, the "
+                    + "config's runner.group; else any group). --wait fails with exit 5 when none of its runners is alive.")
     String group;
 
     @Option(names = "--runner-grace", paramLabel = "DURATION", defaultValue = "5s", converter = DurationConverter.class,
@@ -179,7 +179,11 @@ final class TriggerCommand implements Callable<Integer> {
                 pb.signer(signer, validFor);
             }
             if (await && !runnerGrace.isZero()) {
-                pb.requireRunner(runnerGroup, runnerGrace);
+                if (runnerGroup == null || runnerGroup.isBlank()) {
+                    pb.requireAnyRunner(runnerGrace);
+                } else {
+                    pb.requireRunner(runnerGroup, runnerGrace);
+                }
             }
             TriggerPublisher publisher = pb.build();
             long rev = publisher.publish(key, json);
