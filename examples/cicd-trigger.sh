@@ -7,7 +7,8 @@
 #   -e URL      etcd client URL (default: $CICD_ETCD_ENDPOINT or http://127.0.0.1:2379); etcd >= 3.4 (/v3/...)
 #   -s PREFIX   the runners' runner.statusPrefix (default: /cicd/.status)
 #   -t SECONDS  how long to wait for the outcome (default: 300); 0 = put only, do not wait
-#   -u U:P      etcd user and password (a token is fetched from /v3/auth/authenticate)
+#   -u U:P      etcd user and password (a token is fetched from /v3/auth/authenticate); or, kept off the
+#               command line, CICD_ETCD_USER and CICD_ETCD_PASSWORD
 #
 # Prints "put KEY at revision R", each in-progress line of the runner, then the outcome line.
 # Exit codes (those of `cicd trigger --wait`): 0 applied or in-sync, 2 rejected or bad usage, 3 failed,
@@ -18,6 +19,9 @@ endpoint=${CICD_ETCD_ENDPOINT:-http://127.0.0.1:2379}
 status_prefix=/cicd/.status
 timeout=300
 auth=
+if [ -n "${CICD_ETCD_USER:-}" ]; then
+    auth="$CICD_ETCD_USER:${CICD_ETCD_PASSWORD:-}"
+fi
 
 usage() { echo "usage: $0 [-e URL] [-s STATUS_PREFIX] [-t SECONDS] [-u USER:PASSWORD] KEY JSON" >&2; exit 2; }
 

@@ -148,7 +148,7 @@ class TriggerClientIT {
         JarProcess.Finished ok = sh("-e", endpoint, "-t", "60", KEY, "{\"imageTag\":\"v3\"}");
         assertEquals(0, ok.exitCode(), ok + "\n--- runner\n" + runner.log());
         assertTrue(ok.out().contains("applied by watch app"), ok.toString());
-        assertTrue(ok.out().contains("in-progress: started"), ok.toString());
+        // no assertion on in-progress lines: the script polls once a second and may see none of a 1 s action
         assertTrue(Files.readAllLines(dir.resolve("applied.txt")).contains("v3"));
         JarProcess.Finished rejected = sh("-e", endpoint, "-t", "60", KEY, "{not json");
         assertEquals(2, rejected.exitCode(), rejected + "\n--- runner\n" + runner.log());

@@ -81,7 +81,7 @@ final class PlanCommand implements Callable<Integer> {
                         + config.file + " (watches: " + String.join(", ", c.watches().stream().map(WatchConfig::name).toList())
                         + ")"));
         WatchSpec ws = Wiring.watchSpecs(c).stream().filter(s -> s.name().equals(watch)).findFirst().orElseThrow();
-        String k = key();
+        String k = key(w);
         if (!k.startsWith(w.prefix())) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--key " + k + " is not below watch " + watch
                     + "'s prefix " + w.prefix());
@@ -169,12 +169,10 @@ final class PlanCommand implements Callable<Integer> {
         return env != null && !env.isBlank() || Files.isRegularFile(Path.of(System.getProperty("user.home"), ".kube", "config"));
     }
 
-    private String key() {
+    private String key(WatchConfig w) {
         if (key != null) {
             return key;
         }
-        WatchConfig w = config.load(spec.commandLine()).watches().stream().filter(x -> x.name().equals(watch))
-                .findFirst().orElseThrow();
         List<String> keys = w.fullKeys();
         if (keys.isEmpty() || keys.get(0).endsWith("/")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "watch " + watch
