@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Least-privilege etcd identities for cicd: two roles and two users, set up with etcdctl (v3 API).
 #
-#   cicd-ci      readwrite on the trigger prefixes, read on the status prefix: CI puts triggers and waits
-#                for their outcome (`cicd trigger --wait`), nothing else.
+#   cicd-ci      readwrite on the trigger prefixes, read on the status prefix and on <election-root>/<group>/:
+#                CI puts triggers and waits for their outcome (`cicd trigger --wait`, which also checks that
+#                a runner of the group is alive), nothing else.
 #   cicd-runner  read on the trigger prefixes; readwrite on <state-root>/<group>/, <status-prefix>/ and
 #                <election-root>/<group>/ for every --group: the runner's checkpoints, fingerprints,
 #                status records and leader election. It cannot write a trigger.
@@ -262,6 +263,9 @@ for t in "${triggers[@]}"; do
     runner_perms+=("read prefix $t")
 done
 ci_perms+=("read prefix $status_prefix")
+for g in "${groups[@]}"; do
+    ci_perms+=("read prefix $election_root$g/")   # trigger --wait: is a runner of the group alive?
+done
 for r in "${runner_dirs[@]}"; do
     runner_perms+=("readwrite prefix $r")
 done

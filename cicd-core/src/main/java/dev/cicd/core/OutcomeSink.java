@@ -22,6 +22,13 @@ public interface OutcomeSink {
     default void onReceived(TriggerEvent event) {
     }
 
+    /**
+     * The action of an event started ({@link Progress#STARTED}) or reported progress; told on the action's
+     * thread, so keep it cheap and hand anything slow to another thread.
+     */
+    default void onProgress(Progress progress) {
+    }
+
     /** Source notices (gaps, resets, reconnects). */
     default void onNotice(SourceNotice notice) {
     }

@@ -38,6 +38,14 @@ public interface StateStore extends Deduplicator {
     }
 
     /**
+     * Records that an event's action started or got further (an in-progress status), which its outcome
+     * later replaces; default: nothing. Told on the action's thread: an implementation must not block
+     * (write asynchronously), must never throw, and must never replace an outcome already recorded.
+     */
+    default void progress(Progress progress) {
+    }
+
+    /**
      * The most write operations one {@link #commit} may hold; the pipeline sizes batches by it, counting
      * per entry 2 + (targets when applied) and per watch in the batch 3. Default: unbounded.
      */

@@ -85,9 +85,17 @@ public final class EtcdState {
         return ops.runnerId();
     }
 
-    /** The status record of one event, if it was recorded (and has not expired). */
+    /**
+     * The status record of one event, if it was recorded (and has not expired); empty while its action
+     * runs (see {@link #progress}).
+     */
     public Optional<StatusRecord> status(String watch, long revision) {
         return read(ops.keys().status(watch, revision));
+    }
+
+    /** The in-progress record of one event whose action runs now (or ran, when its runner died). */
+    public Optional<ProgressRecord> progress(String watch, long revision) {
+        return value(ops.keys().status(watch, revision)).filter(ProgressRecord::isProgress).map(ProgressRecord::fromJson);
     }
 
     /** The newest status record of a watch. */
@@ -121,12 +129,13 @@ public final class EtcdState {
     }
 
     private Optional<StatusRecord> read(String key) {
+        return value(key).filter(v -> !ProgressRecord.isProgress(v)).map(StatusJson::read);
+    }
+
+    private Optional<String> value(String key) {
         GetResponse r = Etcd.await(client.getKVClient().get(Etcd.bytes(key)), requestTimeout,
                 () -> "reading status record " + key);
-        if (r.getKvs().isEmpty()) {
-            return Optional.empty();
-        }
-        return Optional.of(StatusJson.read(Etcd.text(r.getKvs().get(0).getValue())));
+        return r.getKvs().isEmpty() ? Optional.empty() : Optional.of(Etcd.text(r.getKvs().get(0).getValue()));
     }
 
     /** Host name and process id, e.g. {@code build-7-12345}. */

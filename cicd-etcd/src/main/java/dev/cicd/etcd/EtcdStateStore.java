@@ -53,6 +53,19 @@ public final class EtcdStateStore implements StateStore {
         }
     }
 
+    /**
+     * Writes the event's in-progress record ({@link ProgressRecord}) in the background: fenced, best-effort,
+     * and never over the event's final status record.
+     */
+    @Override
+    public void progress(dev.cicd.core.Progress progress) {
+        try {
+            ops.writeProgress(progress);
+        } catch (RuntimeException e) {
+            LOG.debug("progress of revision {} of watch {} dropped: {}", progress.revision(), progress.watch(), e.toString());
+        }
+    }
+
     @Override
     public int maxOpsPerCommit() {
         return maxTxnOps;

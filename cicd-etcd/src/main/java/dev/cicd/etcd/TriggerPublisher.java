@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * <p>Waiting watches the status prefix starting at the put's revision (status records are written
  * after the trigger, so none can be missed) and matches the record's key and revision; there is no
  * polling loop. When that history was compacted meanwhile, the stored records are read once and the
- * watch continues after the read.
+ * watch continues after the read. In-progress records ({@link ProgressRecord}) written at the same key
+ * while the action runs are handed to a listener. With {@link Builder#requireRunner} the wait fails fast
+ * ({@link NoRunnerException}) when no runner of the group campaigns for its leadership.
  */
 public final class TriggerPublisher {
 
@@ -45,8 +47,14 @@ public final class TriggerPublisher {
     private final Duration requestTimeout;
     private final TriggerSignatures.Signer signer;
     private final Duration validFor;
+    private final String runnerGroup;
+    private final String electionPrefix;
+    private final Duration runnerGrace;
 
     private TriggerPublisher(Builder b) {
+        this.runnerGroup = b.runnerGroup;
+        this.electionPrefix = b.electionPrefix;
+        this.runnerGrace = b.runnerGrace;
         this.client = b.client;
         this.statusPrefix = b.statusPrefix;
         this.requestTimeout = b.requestTimeout;
@@ -105,6 +113,21 @@ public final class TriggerPublisher {
      * @return the record, or a {@linkplain PublishResult#timedOut() timed-out} result
      */
     public PublishResult awaitOutcome(String key, long revision, Duration timeout) {
+        return awaitOutcome(key, revision, timeout, p -> { });
+    }
+
+    /**
+     * Waits for the status record of {@code key} at {@code revision}, telling {@code onProgress} each
+     * in-progress record written for it meanwhile (on the watch's thread; keep it short).
+     *
+     * @return the record, or a {@linkplain PublishResult#timedOut() timed-out} result
+     * @throws NoRunnerException with {@link Builder#requireRunner}, when no runner of the group was alive for
+     *                           the grace period
+     * @throws CicdException     {@link CicdException.Code#SOURCE} when etcd cannot be read
+     */
+    public PublishResult awaitOutcome(String key, long revision, Duration timeout,
+            java.util.function.Consumer<ProgressRecord> onProgress) {
+        Objects.requireNonNull(onProgress, "onProgress");
         requireKey(key);
         Objects.requireNonNull(timeout, "timeout");
         if (revision <= 0) {
@@ -114,6 +137,7 @@ public final class TriggerPublisher {
         ByteSequence dir = Etcd.bytes(statusPrefix + "/");
         String suffix = "/" + revision;
         long from = revision;
+        Liveness liveness = runnerGrace == null ? null : new Liveness();
         while (true) {
             CompletableFuture<Object> result = new CompletableFuture<>();
             Watch.Watcher watcher = client.getWatchClient().watch(dir,
@@ -121,6 +145,7 @@ public final class TriggerPublisher {
                     Watch.listener(response -> {
                         for (WatchEvent e : response.getEvents()) {
                             if (e.getEventType() == WatchEvent.EventType.PUT) {
+                                progress(e.getKeyValue(), key, revision, suffix).ifPresent(p -> tell(onProgress, p));
                                 match(e.getKeyValue(), key, revision, suffix).ifPresent(result::complete);
                             }
                         }
@@ -137,8 +162,7 @@ public final class TriggerPublisher {
                         }
                     }));
             try {
-                long left = deadline - System.nanoTime();
-                Object o = result.get(Math.max(0, left), TimeUnit.NANOSECONDS);
+                Object o = awaitChecking(result, deadline, liveness);
                 if (o instanceof StatusRecord r) {
                     return PublishResult.completed(r);
                 }
@@ -177,8 +201,125 @@ public final class TriggerPublisher {
         }
     }
 
+    private static final long CHECK_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
+    /** Waits for {@code result} until the deadline, checking every half second that a runner is alive. */
+    private Object awaitChecking(CompletableFuture<Object> result, long deadline, Liveness liveness)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        while (true) {
+            if (liveness != null) {
+                liveness.check();
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new TimeoutException();
+            }
+            try {
+                return result.get(liveness == null ? left : Math.min(left, CHECK_EVERY_NANOS), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                if (System.nanoTime() - deadline >= 0) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /**
+     * Whether a runner of the group is alive: a candidate key (each on its runner's lease) exists under
+     * {@code <electionPrefix>/<group>/}. Absent for the grace period: {@link NoRunnerException}; etcd
+     * unreadable for the grace period: {@code SOURCE}; a read refused for lack of permission turns the check
+     * off with a warning (a CI user set up without read access to the election prefix).
+     */
+    private final class Liveness {
+        private final String dir = electionPrefix + "/" + (runnerGroup == null ? "" : runnerGroup + "/");
+        private final long since = System.nanoTime();
+        private long absentSince = -1;
+        private long failingSince = -1;
+        private boolean off;
+
+        void check() {
+            if (off) {
+                return;
+            }
+            long now = System.nanoTime();
+            long count;
+            try {
+                ByteSequence d = Etcd.bytes(dir);
+                count = Etcd.await(client.getKVClient().get(d, GetOption.builder().withRange(Etcd.prefixEnd(d))
+                        .withCountOnly(true).build()), requestTimeout, () -> "reading the election keys under " + dir)
+                        .getCount();
+                failingSince = -1;
+            } catch (CicdException e) {
+                if (isPermissionDenied(e)) {
+                    off = true;
+                    LOG.warn("cannot tell whether {} is alive: reading {} is not permitted; waiting without that check",
+                            who(), dir);
+                    return;
+                }
+                if (failingSince < 0) {
+                    failingSince = now;
+                } else if (now - failingSince >= runnerGrace.toNanos()) {
+                    throw e;
+                }
+                return;
+            }
+            if (count > 0) {
+                absentSince = -1;
+                return;
+            }
+            if (absentSince < 0) {
+                absentSince = now;
+            }
+            if (now - absentSince >= runnerGrace.toNanos() && now - since >= runnerGrace.toNanos()) {
+                throw new NoRunnerException("no " + who() + " is alive (no leader key under " + dir + " for "
+                        + runnerGrace.toMillis() / 1000.0 + " s)");
+            }
+        }
+
+        private String who() {
+            return runnerGroup == null ? "runner of any group" : "runner of group " + runnerGroup;
+        }
+    }
+
+    private static boolean isPermissionDenied(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            String m = String.valueOf(c.getMessage());
+            if (m.contains("PERMISSION_DENIED") || m.contains("permission denied")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void tell(java.util.function.Consumer<ProgressRecord> onProgress, ProgressRecord p) {
+        try {
+            onProgress.accept(p);
+        } catch (RuntimeException e) {
+            LOG.debug("progress listener failed: {}", e.toString());
+        }
+    }
+
+    private static Optional<ProgressRecord> progress(KeyValue kv, String key, long revision, String suffix) {
+        if (!Etcd.text(kv.getKey()).endsWith(suffix)) {
+            return Optional.empty();
+        }
+        String v = Etcd.text(kv.getValue());
+        if (!ProgressRecord.isProgress(v)) {
+            return Optional.empty();
+        }
+        try {
+            ProgressRecord p = ProgressRecord.fromJson(v);
+            return p.revision() == revision && p.key().equals(key) ? Optional.of(p) : Optional.empty();
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
     private static Optional<StatusRecord> match(KeyValue kv, String key, long revision, String suffix) {
         if (!Etcd.text(kv.getKey()).endsWith(suffix)) {
+            return Optional.empty();
+        }
+        if (ProgressRecord.isProgress(Etcd.text(kv.getValue()))) {
             return Optional.empty();
         }
         try {
@@ -204,6 +345,9 @@ public final class TriggerPublisher {
         private Duration requestTimeout = Duration.ofSeconds(5);
         private TriggerSignatures.Signer signer;
         private Duration validFor;
+        private String runnerGroup;
+        private String electionPrefix = LeaderElection.DEFAULT_ELECTION_ROOT;
+        private Duration runnerGrace;
 
         private Builder(Client client) {
             this.client = Objects.requireNonNull(client, "client");
@@ -223,6 +367,33 @@ public final class TriggerPublisher {
         public Builder signer(TriggerSignatures.Signer signer, Duration validFor) {
             this.signer = Objects.requireNonNull(signer, "signer");
             this.validFor = EtcdTriggerSource.positive(validFor, "validFor");
+            return this;
+        }
+
+        /**
+         * Makes waiting fail fast with {@link NoRunnerException} when no runner of {@code group} is alive: no
+         * candidate key under {@code <electionPrefix>/<group>/} for {@code grace} (checked twice a second).
+         * Off by default.
+         */
+        public Builder requireRunner(String group, Duration grace) {
+            this.runnerGroup = LeaderElection.checkGroup(group);
+            this.runnerGrace = EtcdTriggerSource.positive(grace, "grace");
+            return this;
+        }
+
+        /**
+         * {@link #requireRunner} for any group: fails fast when no key exists under {@code <electionPrefix>/}
+         * (no runner at all) for {@code grace}. For a CI that does not know the runners' group.
+         */
+        public Builder requireAnyRunner(Duration grace) {
+            this.runnerGroup = null;
+            this.runnerGrace = EtcdTriggerSource.positive(grace, "grace");
+            return this;
+        }
+
+        /** The parent of election keys, as given to {@link LeaderElection.Builder#electionPrefix}; {@code /cicd/.election} by default. */
+        public Builder electionPrefix(String prefix) {
+            this.electionPrefix = Etcd.normalizePrefix(prefix, "election prefix");
             return this;
         }
 

@@ -100,9 +100,11 @@ public final class KubernetesAction implements Action {
     }
 
     private final PlanRunner runner;
+    private final dev.cicd.k8s.internal.PlanPreviewer previewer;
     private final KubernetesSerialization serialization;
 
     private KubernetesAction(KubernetesClient client, ActionSettings settings) {
+        this.previewer = new dev.cicd.k8s.internal.PlanPreviewer(client, settings);
         this.runner = new PlanRunner(client, settings, DeploymentLocks.shared());
         this.serialization = client.getKubernetesSerialization();
     }
@@ -136,6 +138,35 @@ public final class KubernetesAction implements Action {
     @Override
     public boolean comparesLiveState() {
         return true;
+    }
+
+    /**
+     * What the plan would do, without acting: parsed and checked as {@link #execute} checks it (a rejection
+     * names the reason), then, with {@code readLiveState}, each step compared with the live Deployment (only
+     * GET requests). A cluster that does not answer is reported in {@link PlanPreview#liveState()}.
+     */
+    public PlanPreview preview(Plan plan, boolean readLiveState) {
+        Objects.requireNonNull(plan, "plan");
+        return previewer.preview(plan.text(), readLiveState);
+    }
+
+    /**
+     * The rollout history of a Deployment as values (GET requests only), like the {@code rolloutHistory} step.
+     *
+     * @throws dev.cicd.core.CicdException {@code INVALID_FIELD} for a bad name or a namespace not on the
+     *                                     allow-list; {@code ACTION} when the Deployment does not exist
+     * @throws io.fabric8.kubernetes.client.KubernetesClientException when the API server fails
+     */
+    public DeploymentHistory history(String namespace, String deployment) {
+        PlanPreview checked = previewer.preview(KubernetesPlan.of(new Step.RolloutHistory(namespace, deployment)), false);
+        if (checked.rejection().isPresent()) {
+            throw new dev.cicd.core.CicdException(dev.cicd.core.CicdException.Code.INVALID_FIELD, checked.rejection().get());
+        }
+        try {
+            return previewer.history(namespace, deployment);
+        } catch (dev.cicd.k8s.internal.StepFailure e) {
+            throw new dev.cicd.core.CicdException(dev.cicd.core.CicdException.Code.ACTION, e.getMessage(), e);
+        }
     }
 
     /** Carries out an already parsed plan (checks and locks as {@link #execute(Plan, ActionContext)}). */

@@ -65,11 +65,13 @@ class BadConfigIT {
     }
 
     @Test
-    void unreachableEtcdExitsTwoNamingTheEndpoint() throws Exception {
+    void unreachableEtcdExitsFiveNamingTheEndpoint() throws Exception {
         int port = ItSupport.freePort();
         Path f = write(String.format(GOOD, port));
         JarProcess.Finished r = JarProcess.run(Duration.ofSeconds(60), Map.of(), "run", "-c", f.toString());
-        assertOneLine(r, "http://127.0.0.1:" + port);
+        assertEquals(5, r.exitCode(), "infrastructure, not a bad config: " + r);
+        assertTrue(r.err().contains("http://127.0.0.1:" + port), r.toString());
+        assertEquals(1, r.err().strip().lines().count(), r.toString());
     }
 
     @Test

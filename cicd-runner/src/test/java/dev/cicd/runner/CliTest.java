@@ -44,8 +44,22 @@ class CliTest {
         assertEquals(0, r.exitCode(), r.toString());
         assertTrue(r.out().contains("--wait"), r.out());
         String flat = r.out().replaceAll("\\s+", " ");
-        assertTrue(flat.contains("exit 0 applied or in sync, 2 rejected, 3 failed, 4 timed out, 6 superseded"), r.out());
+        assertTrue(flat.contains("exit 0 applied or in sync, 2 rejected, 3 failed, 4 timed out, 5 infrastructure (etcd "
+                + "unreachable, no runner alive), 6 superseded"), r.out());
         assertTrue(flat.contains("Exit codes: 0 applied or in sync"), r.out());
+        assertTrue(flat.contains("5 infrastructure: etcd unreachable"), r.out());
+    }
+
+    @Test
+    void completionPrintsABashCompletionScriptNamingTheSubcommands() {
+        CliTestSupport.Run r = CliTestSupport.run("completion");
+        assertEquals(0, r.exitCode(), r.toString());
+        assertTrue(r.out().startsWith("#!/usr/bin/env bash"), r.out());
+        assertTrue(r.out().contains("complete -F _complete_cicd"), r.out());
+        for (String sub : new String[] {"trigger", "status", "plan", "completion"}) {
+            assertTrue(r.out().contains(sub), sub);
+        }
+        assertTrue(r.out().contains("--runner-grace"), "options of subcommands are completed");
     }
 
     @Test

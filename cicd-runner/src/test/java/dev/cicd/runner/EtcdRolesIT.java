@@ -197,7 +197,7 @@ class EtcdRolesIT {
                     timeout: 30s
                 """.formatted(endpoint, GROUP, WATCH));
         Map<String, String> ciEnv = Map.of("CICD_ETCD_ENDPOINTS", endpoint, "CICD_ETCD_USER", "cicd-ci",
-                "CICD_ETCD_PASSWORD", CI_PASSWORD);
+                "CICD_ETCD_PASSWORD", CI_PASSWORD, "CICD_RUNNER_GROUP", GROUP);
         try (JarProcess run = JarProcess.start(dir.resolve("runner.log"),
                 Map.of("CICD_ETCD_USER", "cicd-runner", "CICD_ETCD_PASSWORD", RUNNER_PASSWORD), "run", "-c", config.toString())) {
             run.awaitLog("watching 1 watch(es)", Duration.ofSeconds(60));
@@ -211,6 +211,16 @@ class EtcdRolesIT {
             assertEquals(0, second.exitCode(), "the same value again: " + second + "\n--- runner log\n" + run.log());
             assertTrue(second.out().contains("in-sync by watch " + WATCH), "the fingerprint was read back: " + second);
             assertEquals(List.of("v1"), Files.readAllLines(applied));
+            if (onPath("curl")) { // examples/cicd-trigger.sh as cicd-ci: a token from etcd's JSON gateway
+                JarProcess.Finished sh = shellClient(Map.of("CICD_ETCD_USER", "cicd-ci", "CICD_ETCD_PASSWORD", CI_PASSWORD),
+                        "{\"imageTag\":\"v2\"}");
+                assertEquals(0, sh.exitCode(), "cicd-trigger.sh as cicd-ci: " + sh + "\n--- runner log\n" + run.log());
+                assertTrue(sh.out().contains("applied by watch " + WATCH), sh.toString());
+                assertEquals(List.of("v1", "v2"), Files.readAllLines(applied));
+                JarProcess.Finished refused = shellClient(Map.of("CICD_ETCD_USER", "cicd-ci", "CICD_ETCD_PASSWORD", "wrong"),
+                        "{\"imageTag\":\"v3\"}");
+                assertEquals(5, refused.exitCode(), "a refused login is infrastructure: " + refused);
+            }
 
             // the runner's own state was written under its role: checkpoint and fingerprint
             long rev = putRevision(second.out());
@@ -229,6 +239,26 @@ class EtcdRolesIT {
             assertFalse(log.toLowerCase(Locale.ROOT).contains("permission denied") || log.contains(" ERROR "),
                     "the runner was refused something:\n" + log);
         }
+    }
+
+    private JarProcess.Finished shellClient(Map<String, String> env, String json) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("sh", Path.of("..", "examples", "cicd-trigger.sh").toString(), "-e", endpoint,
+                "-t", "60", TRIGGER, json);
+        pb.environment().putAll(env);
+        Path out = Files.createTempFile("cicd-sh-out-", ".txt");
+        Path err = Files.createTempFile("cicd-sh-err-", ".txt");
+        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!p.waitFor(90, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail("cicd-trigger.sh did not finish within 90 s: " + Files.readString(out));
+        }
+        return new JarProcess.Finished(p.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    private static boolean onPath(String tool) {
+        String path = System.getenv("PATH");
+        return path != null && java.util.Arrays.stream(path.split(java.io.File.pathSeparator))
+                .anyMatch(d -> Files.isExecutable(Path.of(d, tool)));
     }
 
     static long putRevision(String triggerOut) {

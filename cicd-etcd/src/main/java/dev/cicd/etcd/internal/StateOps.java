@@ -57,6 +57,7 @@ public final class StateOps {
     private final Fence fence;
     private final Clock clock;
     private final StatusLeases leases;
+    private final ProgressWrites progress;
     /** The most targets whose fingerprint is cached; the least recently used ones are read again. */
     static final int MAX_CACHED_TARGETS = 10_000;
 
@@ -86,6 +87,8 @@ public final class StateOps {
         this.fence = fence;
         this.clock = clock;
         this.leases = new StatusLeases(client, statusTtl, requestTimeout);
+        this.progress = new ProgressWrites(client, keys, runnerId, fence, requestTimeout, leases::current,
+                leases::forget);
     }
 
     public StateKeys keys() {
@@ -223,6 +226,14 @@ public final class StateOps {
                 new CachedFingerprint(token.createRevision(), e.outcome().fingerprint()))));
     }
 
+    /**
+     * Queues an in-progress record of the event (asynchronous, best-effort, fenced, never over its final
+     * record; see {@link ProgressWrites}).
+     */
+    public void writeProgress(dev.cicd.core.Progress p) {
+        progress.submit(p);
+    }
+
     public void writeNotice(SourceNotice notice) {
         String value = StatusJson.write(notice, runnerId, clock.instant());
         write("writing a " + notice.kind() + " notice of watch " + notice.watch(),
@@ -334,5 +345,6 @@ public final class StateOps {
     /** Revokes nothing (status records outlive the runner); drops the cached lease id. */
     public void close() {
         leases.forget();
+        progress.close();
     }
 }

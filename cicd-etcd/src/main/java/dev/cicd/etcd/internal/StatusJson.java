@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cicd.core.Outcome;
 import dev.cicd.core.SourceNotice;
+import dev.cicd.etcd.ProgressRecord;
 import dev.cicd.etcd.StatusRecord;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -71,6 +72,60 @@ public final class StatusJson {
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException("not a status record (bad time): " + e.getMessage(), e);
         }
+    }
+
+    public static String write(ProgressRecord r) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("watch", r.watch());
+        o.put("key", r.key());
+        o.put("revision", r.revision());
+        putOpt(o, "requestId", r.requestId());
+        o.put("outcome", ProgressRecord.OUTCOME);
+        o.put("step", r.step());
+        o.put("detail", r.detail());
+        o.put("started", r.started().toString());
+        o.put("updated", r.updated().toString());
+        o.put("runnerId", r.runnerId());
+        return o.toString();
+    }
+
+    public static ProgressRecord readProgress(String json) {
+        JsonNode n = object(json);
+        if (!ProgressRecord.OUTCOME.equals(n.path("outcome").asText())) {
+            throw new IllegalArgumentException("not an in-progress record (outcome is '" + n.path("outcome").asText()
+                    + "')");
+        }
+        try {
+            return new ProgressRecord(required(n, "watch"), required(n, "key"), requiredLong(n, "revision"),
+                    optional(n, "requestId"), optional(n, "step").orElse(""), optional(n, "detail").orElse(""),
+                    Instant.parse(required(n, "started")), Instant.parse(required(n, "updated")),
+                    optional(n, "runnerId").orElse(""));
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("not an in-progress record (bad time): " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether {@code json} is a JSON object whose {@code outcome} is {@code in-progress}. */
+    public static boolean isProgress(String json) {
+        try {
+            JsonNode n = JSON.readTree(json);
+            return n != null && n.isObject() && ProgressRecord.OUTCOME.equals(n.path("outcome").asText());
+        } catch (JsonProcessingException e) {
+            return false;
+        }
+    }
+
+    private static JsonNode object(String json) {
+        JsonNode n;
+        try {
+            n = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not a status record (invalid JSON): " + e.getOriginalMessage(), e);
+        }
+        if (n == null || !n.isObject()) {
+            throw new IllegalArgumentException("not a status record (not a JSON object): " + abbreviate(json));
+        }
+        return n;
     }
 
     /** A notice as stored at {@code <statusPrefix>/<watch>/notice}. */

@@ -159,6 +159,7 @@ public final class PlanRunner {
                 Step step = steps.get(i);
                 String head = "[" + (i + 1) + "/" + steps.size() + "] " + step.describe();
                 settings.listener().stepStarted(i, step);
+                context.report(step.describe(), "step " + (i + 1) + " of " + steps.size());
                 try {
                     if (remaining().isNegative() || remaining().isZero()) {
                         throw new StepFailure("the action's timeout of " + Durations.format(context.timeout())
@@ -245,7 +246,8 @@ public final class PlanRunner {
                 return setImage(s);
             }
             if (step instanceof Step.WaitForRollout w) {
-                String summary = rollouts.waitForRollout(w.namespace(), w.deployment(), waitTimeout(w.timeout()));
+                String summary = rollouts.waitForRollout(w.namespace(), w.deployment(), waitTimeout(w.timeout()),
+                        counts -> context.report(step.describe(), counts));
                 pending.remove(w.target());
                 return summary;
             }
@@ -320,7 +322,8 @@ public final class PlanRunner {
                 }
                 try {
                     sb.append("  rollout ").append(target).append(": ")
-                            .append(rollouts.waitForRollout(ns, name, t)).append('\n');
+                            .append(rollouts.waitForRollout(ns, name, t,
+                                    counts -> context.report("rollout " + target, counts))).append('\n');
                 } catch (StepFailure f) {
                     throw new StepFailure(String.join("; ", applied.stream().map(Applier.Applied::line).toList())
                             + "; then the rollout of deployment " + target + " did not complete: " + f.getMessage(), f);

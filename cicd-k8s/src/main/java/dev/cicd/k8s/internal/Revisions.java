@@ -87,6 +87,15 @@ final class Revisions {
         return owned.isEmpty() ? OptionalLong.empty() : OptionalLong.of(owned.get(owned.size() - 1).number());
     }
 
+    /** The history as the public value: the owned revisions and the current one, from one read of the Deployment. */
+    dev.cicd.k8s.DeploymentHistory historyValue(String ns, String name) {
+        Deployment d = Rollouts.require(client, ns, name);
+        List<Revision> revs = ownedRevisions(d);
+        return new dev.cicd.k8s.DeploymentHistory(ns, name, currentRevision(d, revs), revs.stream()
+                .map(r -> new dev.cicd.k8s.DeploymentHistory.Revision(r.number(), r.changeCause(), r.images(), r.replicaSet()))
+                .toList());
+    }
+
     /** The revisions of the ReplicaSets the Deployment owns (ownerReferences uid), by number. */
     List<Revision> history(String ns, String name) {
         return ownedRevisions(Rollouts.require(client, ns, name));

@@ -61,6 +61,20 @@ public record RolloutStatus(State state, String message) {
                 + available + "/" + desired + " available)");
     }
 
+    /**
+     * The rollout's counts in one short line: {@code "2/3 replicas updated, 1 available"}, with
+     * {@code ", 1 old pending termination"} while old replicas are left.
+     */
+    public static String counts(Deployment d) {
+        int desired = d.getSpec() == null || d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
+        DeploymentStatus s = d.getStatus();
+        int updated = s == null ? 0 : nz(s.getUpdatedReplicas());
+        int replicas = s == null ? 0 : nz(s.getReplicas());
+        int available = s == null ? 0 : nz(s.getAvailableReplicas());
+        return updated + "/" + desired + " replicas updated, " + available + " available"
+                + (replicas > updated ? ", " + (replicas - updated) + " old pending termination" : "");
+    }
+
     private static long nz(Long v) {
         return v == null ? 0 : v;
     }

@@ -127,12 +127,26 @@ final class Rollouts {
      * @throws StepFailure {@link StepFailure#rolloutFailed()} for a deadline exceeded or a timeout
      */
     String waitForRollout(String ns, String name, Duration timeout) {
+        return waitForRollout(ns, name, timeout, p -> { });
+    }
+
+    /**
+     * {@link #waitForRollout(String, String, Duration)}, telling {@code progress} a short line
+     * ({@code "2/3 replicas updated, 1 available"}) each time the rollout's counts change.
+     */
+    String waitForRollout(String ns, String name, Duration timeout, java.util.function.Consumer<String> progress) {
         long start = System.nanoTime();
+        String told = null;
         long deadline = start + timeout.toNanos();
         long sleep = FIRST_POLL.toNanos();
         while (true) {
             Deployment d = require(client, ns, name);
             RolloutStatus status = RolloutStatus.of(d);
+            String counts = RolloutStatus.counts(d);
+            if (!counts.equals(told)) {
+                told = counts;
+                progress.accept(counts);
+            }
             if (status.state() == RolloutStatus.State.DONE) {
                 OptionalLong rev = Revisions.parseRevision(d.getMetadata().getAnnotations());
                 return status.message() + (rev.isPresent() ? ", revision " + rev.getAsLong() : "")

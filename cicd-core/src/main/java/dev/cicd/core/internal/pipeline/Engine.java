@@ -67,7 +67,7 @@ public final class Engine {
         this.threads = new Threads(settings.name(), settings.parallelism(), settings.workDir(), settings.watches());
         this.scheduler = new LaneScheduler(settings.parallelism(), this::launch, this::supersede);
         this.processor = new EventProcessor(settings.state(), new ActionWatchdog(threads.timer, settings.actionGrace()),
-                settings.clock());
+                settings.clock(), this::progress);
         this.recorder = new Recorder(settings.state(), settings.runLog(), settings.sinks(), this::recorded);
         WatchFeed.Downstream downstream = new WatchFeed.Downstream() {
             @Override
@@ -337,6 +337,22 @@ public final class Engine {
         if (pending.decrementAndGet() <= 0) {
             synchronized (idle) {
                 idle.notifyAll();
+            }
+        }
+    }
+
+    /** An action started or reported progress: the state store and the sinks hear it; never throws. */
+    private void progress(dev.cicd.core.Progress p) {
+        try {
+            settings.state().progress(p);
+        } catch (RuntimeException e) {
+            LOG.debug("recording the progress of revision {} of watch {} failed: {}", p.revision(), p.watch(), e.toString());
+        }
+        for (OutcomeSink sink : settings.sinks()) {
+            try {
+                sink.onProgress(p);
+            } catch (RuntimeException e) {
+                LOG.debug("sink {} failed on progress: {}", sink, e.toString());
             }
         }
     }

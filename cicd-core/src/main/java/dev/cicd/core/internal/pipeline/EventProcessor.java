@@ -6,11 +6,13 @@ import dev.cicd.core.CicdException;
 import dev.cicd.core.Deduplicator;
 import dev.cicd.core.Outcome;
 import dev.cicd.core.Plan;
+import dev.cicd.core.Progress;
 import dev.cicd.core.WatchSpec;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.function.Consumer;
 
 /**
  * Turns one job into its outcome, with no side effect but the action itself: the outcome decided at
@@ -22,11 +24,14 @@ final class EventProcessor {
     private final Deduplicator deduplicator;
     private final ActionWatchdog watchdog;
     private final Clock clock;
+    private final Consumer<Progress> progress;
 
-    EventProcessor(Deduplicator deduplicator, ActionWatchdog watchdog, Clock clock) {
+    /** {@code progress} is told when an action starts and whenever it reports; it must not block or throw. */
+    EventProcessor(Deduplicator deduplicator, ActionWatchdog watchdog, Clock clock, Consumer<Progress> progress) {
         this.deduplicator = deduplicator;
         this.watchdog = watchdog;
         this.clock = clock;
+        this.progress = progress;
     }
 
     /** An outcome, and whether the action ran for it (its plan then goes to the run log). */
@@ -59,7 +64,7 @@ final class EventProcessor {
         } else if (inSync) {
             kind = Outcome.Kind.IN_SYNC;
         } else {
-            ActionResult result = runAction(job, plan);
+            ActionResult result = runAction(job, plan, started);
             kind = result.kind();
             reason = result.reason();
             exitCode = result.exitCode();
@@ -71,12 +76,15 @@ final class EventProcessor {
     }
 
     /** Runs the action under the watchdog; never throws. */
-    private ActionResult runAction(Job job, Plan plan) {
+    private ActionResult runAction(Job job, Plan plan, Instant started) {
         WatchSpec spec = job.feed.spec;
+        ActionContext.ProgressListener listener = (step, detail) -> progress.accept(
+                new Progress(job.event, job.requestId, step, detail, started, clock.instant()));
+        listener.onProgress(Progress.STARTED, "");
         ActionWatchdog.Alarm alarm = watchdog.arm(spec);
         ActionResult result;
         try {
-            result = job.feed.action.execute(plan, new ActionContext(spec, spec.timeout(), job.feed.workDir));
+            result = job.feed.action.execute(plan, new ActionContext(spec, spec.timeout(), job.feed.workDir, listener));
             if (result == null) {
                 result = ActionResult.failed("action " + spec.action() + " returned no result", "");
             }

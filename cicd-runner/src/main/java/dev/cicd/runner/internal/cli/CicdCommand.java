@@ -23,15 +23,18 @@ import picocli.CommandLine.Spec;
             SelftestCommand.class,
             DemoCommand.class,
             ImportConfdCommand.class,
+            PlanCommand.class,
+            CompletionCommand.class,
             CommandLine.HelpCommand.class
         },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success: applied or in sync; the daemon stopped cleanly",
             "1:some run failed (once, selftest: a count is off)",
-            "2:bad usage, bad config, unreachable etcd, or the trigger was rejected",
+            "2:bad usage, bad config, or the trigger was rejected",
             "3:the action failed",
             "4:timed out waiting for the outcome",
+            "5:infrastructure: etcd unreachable, auth refused or timed out; no runner of the group alive",
             "6:superseded: coalescing ran a newer value of the same target instead"
         },
         footer = {"", "Environment: CICD_CONFIG is the default of -c; CICD_<SECTION>_<KEY> overrides a config key "

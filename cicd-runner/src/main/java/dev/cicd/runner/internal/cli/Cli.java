@@ -106,7 +106,8 @@ public final class Cli {
         }
         if (t instanceof CicdException c) {
             return switch (c.code()) {
-                case CONFIG, INVALID_FIELD, BAD_PAYLOAD, TEMPLATE, SOURCE -> ExitCodes.USAGE;
+                case CONFIG, INVALID_FIELD, BAD_PAYLOAD, TEMPLATE -> ExitCodes.USAGE;
+                case SOURCE -> ExitCodes.INFRA;
                 default -> ExitCodes.FAILED;
             };
         }

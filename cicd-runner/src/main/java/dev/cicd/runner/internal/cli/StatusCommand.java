@@ -1,5 +1,8 @@
 package dev.cicd.runner.internal.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cicd.etcd.EtcdState;
 import dev.cicd.etcd.LeaderElection;
 import dev.cicd.etcd.StatusRecord;
@@ -19,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(mixinStandardHelpOptions = true, name = "status", description = {"Show, per watch: the group's leader, the checkpoint revision, the last "
@@ -31,6 +35,13 @@ final class StatusCommand implements Callable<Integer> {
     @Mixin
     ConfigOption config;
 
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "text",
+            description = "text or json: one JSON object {group, leader, etcd, watches: [{name, keys, checkpoint, "
+                    + "lastOutcome, lag}]} (default: ${DEFAULT-VALUE}).")
+    OutputFormat output;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -40,17 +51,45 @@ final class StatusCommand implements Callable<Integer> {
             Optional<String> leader = election.leader();
             EtcdState state = EtcdState.builder(client).group(c.runner().group())
                     .statePrefix(Wiring.statePrefix(c)).statusPrefix(c.runner().statusPrefix()).build();
-            out.printf("group %s, leader: %s, etcd %s%n", c.runner().group(), leader.orElse("none"), c.etcd().endpoints());
-            out.printf("%-16s %-28s %10s %-44s %6s%n", "WATCH", "KEYS", "CHECKPOINT", "LAST OUTCOME", "LAG");
+            boolean asJson = output == OutputFormat.JSON;
+            ObjectNode doc = JSON.createObjectNode();
+            doc.put("group", c.runner().group());
+            if (leader.isPresent()) {
+                doc.put("leader", leader.get());
+            } else {
+                doc.putNull("leader");
+            }
+            c.etcd().endpoints().forEach(doc.putArray("etcd")::add);
+            ArrayNode watches = doc.putArray("watches");
+            if (!asJson) {
+                out.printf("group %s, leader: %s, etcd %s%n", c.runner().group(), leader.orElse("none"), c.etcd().endpoints());
+                out.printf("%-16s %-28s %10s %-44s %6s%n", "WATCH", "KEYS", "CHECKPOINT", "LAST OUTCOME", "LAG");
+            }
             for (WatchConfig w : c.watches()) {
                 OptionalLong cp = state.store().load(w.name()).checkpoint();
                 Optional<StatusRecord> last = state.latest(w.name());
                 long newest = newestRevision(client, w);
                 long lag = cp.isPresent() ? Math.max(0, newest - cp.getAsLong()) : newest > 0 ? newest : 0;
+                if (asJson) {
+                    ObjectNode n = watches.addObject();
+                    n.put("name", w.name());
+                    w.fullKeys().forEach(n.putArray("keys")::add);
+                    if (cp.isPresent()) {
+                        n.put("checkpoint", cp.getAsLong());
+                    } else {
+                        n.putNull("checkpoint");
+                    }
+                    n.set("lastOutcome", last.isPresent() ? JSON.readTree(last.get().toJson()) : JSON.nullNode());
+                    n.put("lag", lag);
+                    continue;
+                }
                 String lastText = last.map(s -> s.outcome().label() + " r" + s.revision() + " " + s.finished()
                         + (s.reason().isEmpty() ? "" : " (" + oneLine(s.reason()) + ")")).orElse("-");
                 out.printf("%-16s %-28s %10s %-44s %6d%n", w.name(), String.join(",", w.fullKeys()),
                         cp.isPresent() ? Long.toString(cp.getAsLong()) : "-", lastText, lag);
+            }
+            if (asJson) {
+                out.println(doc);
             }
             out.flush();
             return 0;

@@ -27,13 +27,16 @@ import picocli.CommandLine.Spec;
 
 @Command(mixinStandardHelpOptions = true, name = "trigger", sortOptions = false,
         description = {"Put a trigger into etcd (what CI does) and, with --wait, wait for the outcome of exactly "
-                + "this put: exit 0 applied or in sync, 2 rejected, 3 failed, 4 timed out, 6 superseded."},
+                + "this put: exit 0 applied or in sync, 2 rejected, 3 failed, 4 timed out, 5 infrastructure (etcd "
+                + "unreachable, no runner alive), 6 superseded. While waiting, each in-progress record of the runner "
+                + "is printed as one line."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:applied or in sync (or put, without --wait)",
-            "2:rejected (bad input, nothing was done), bad usage, unreachable etcd",
+            "2:rejected (bad input, nothing was done), bad usage",
             "3:failed (the action or the rollout failed)",
             "4:timed out: no outcome within --timeout",
+            "5:infrastructure: etcd unreachable, refused the credentials or timed out; no runner of the group alive",
             "6:superseded: coalescing ran a newer value of the same target instead (the reason names it)"
         })
 final class TriggerCommand implements Callable<Integer> {
@@ -71,6 +74,21 @@ final class TriggerCommand implements Callable<Integer> {
     @Option(names = "--status-prefix", defaultValue = "/cicd/.status",
             description = "Where runners write status records (default: ${DEFAULT-VALUE}).")
     String statusPrefix;
+
+    @Option(names = "--group", paramLabel = "GROUP", defaultValue = "${env:CICD_RUNNER_GROUP}",
+            description = "The runner group expected to process the trigger (default: CICD_RUNNER_GROUP; with -c, the "
+                    + "config's runner.group; else any group). --wait fails with exit 5 when none of its runners is alive.")
+    String group;
+
+    @Option(names = "--runner-grace", paramLabel = "DURATION", defaultValue = "5s", converter = DurationConverter.class,
+            description = "How long --wait tolerates no live runner of the group (no key under its election prefix) "
+                    + "before exit 5 (default: ${DEFAULT-VALUE}; 0 turns the check off).")
+    Duration runnerGrace;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "text",
+            description = "text or json: the final status record as one JSON object on stdout; the other lines "
+                    + "go to stderr (default: ${DEFAULT-VALUE}).")
+    OutputFormat output;
 
     @Option(names = {"-k", "--key"}, required = true, paramLabel = "KEY", description = "The trigger key, e.g. /cicd/rollout/trigger.")
     String key;
@@ -133,15 +151,22 @@ final class TriggerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        boolean asJson = output == OutputFormat.JSON;
         PrintWriter out = spec.commandLine().getOut();
+        PrintWriter info = asJson ? spec.commandLine().getErr() : out;
         String json = json();
         TriggerSignatures.Signer signer = signer();
+        if (runnerGrace.isNegative()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--runner-grace must be >= 0, was " + runnerGrace);
+        }
         EtcdConfig etcd;
         String prefix = statusPrefix;
+        String runnerGroup = group;
         if (config != null) {
             RunnerConfig c = RunnerConfig.load(config);
             etcd = c.etcd();
             prefix = c.runner().statusPrefix();
+            runnerGroup = c.runner().group();
         } else {
             etcd = new EtcdConfig(endpoints, user, password, new EtcdConfig.Tls(
                     caFile == null ? null : caFile.toAbsolutePath().toString(),
@@ -153,25 +178,53 @@ final class TriggerCommand implements Callable<Integer> {
             if (signer != null) {
                 pb.signer(signer, validFor);
             }
+            if (await && !runnerGrace.isZero()) {
+                if (runnerGroup == null || runnerGroup.isBlank()) {
+                    pb.requireAnyRunner(runnerGrace);
+                } else {
+                    pb.requireRunner(runnerGroup, runnerGrace);
+                }
+            }
             TriggerPublisher publisher = pb.build();
             long rev = publisher.publish(key, json);
-            out.printf("put %s at revision %d%n", key, rev);
-            out.flush();
+            info.printf("put %s at revision %d%n", key, rev);
+            info.flush();
             if (!await) {
+                if (asJson) {
+                    ObjectNode n = JSON.createObjectNode().put("key", key).put("revision", rev);
+                    out.println(n);
+                    out.flush();
+                }
                 return ExitCodes.OK;
             }
-            PublishResult r = publisher.awaitOutcome(key, rev, timeout);
+            PublishResult r = publisher.awaitOutcome(key, rev, timeout, p -> {
+                synchronized (info) {
+                    info.println(p.describe());
+                    info.flush();
+                }
+            });
             if (r.timedOut()) {
-                out.printf("timed out: no outcome for revision %d within %s (is a runner watching %s?)%n", rev,
+                info.printf("timed out: no outcome for revision %d within %s (is a runner watching %s?)%n", rev,
                         timeout, key);
-                out.flush();
+                info.flush();
+                if (asJson) {
+                    out.println(JSON.createObjectNode().put("key", key).put("revision", rev).put("outcome", "timed-out")
+                            .put("reason", r.reason()));
+                    out.flush();
+                }
                 return ExitCodes.TIMED_OUT;
             }
             StatusRecord s = r.status().orElseThrow();
             long ms = Duration.between(s.started(), s.finished()).toMillis();
-            out.printf("%s by watch %s (runner %s) in %d ms%s%s%n", s.outcome().label(), s.watch(), s.runnerId(), ms,
-                    s.reason().isEmpty() ? "" : ": " + s.reason(), s.runLog().map(l -> "; run log " + l).orElse(""));
-            out.flush();
+            synchronized (info) {
+                info.printf("%s by watch %s (runner %s) in %d ms%s%s%n", s.outcome().label(), s.watch(), s.runnerId(), ms,
+                        s.reason().isEmpty() ? "" : ": " + s.reason(), s.runLog().map(l -> "; run log " + l).orElse(""));
+                info.flush();
+            }
+            if (asJson) {
+                out.println(s.toJson());
+                out.flush();
+            }
             return exitCode(s.outcome());
         }
     }

@@ -1,0 +1,150 @@
+package dev.cicd.etcd.internal;
+
+import dev.cicd.core.Progress;
+import dev.cicd.etcd.ProgressRecord;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes in-progress status records ({@link ProgressRecord}) at {@code <statusPrefix>/<watch>/<revision>},
+ * asynchronously and best-effort: one background thread (started at the first report, ended when idle)
+ * writes the reports in order; a full queue or a failed write drops the report with a debug log.
+ *
+ * <p>Each write is one transaction comparing (1) the leader key's create revision, like every state write,
+ * so a deposed runner writes nothing, and (2) the status key: absent for the first report of an event, or
+ * still at the mod revision of this runner's previous report (or of another runner's in-progress record
+ * read in the same failed transaction). So a report that arrives after the final record was committed
+ * never replaces it: the final put changed the key's mod revision.
+ */
+final class ProgressWrites {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProgressWrites.class);
+    private static final int QUEUE = 1024;
+    private static final int REMEMBERED = 4096;
+    /** Marks a status key whose final record is there (or that another writer owns): no more reports. */
+    private static final long DONE = -1;
+
+    private final Client client;
+    private final StateKeys keys;
+    private final String runnerId;
+    private final Fence fence;
+    private final Duration requestTimeout;
+    private final LongSupplier lease;
+    private final Runnable leaseLost;
+    private final ThreadPoolExecutor executor;
+    /** Per status key, the mod revision of the last report this runner wrote there (or {@link #DONE}). */
+    private final Map<String, Long> written = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > REMEMBERED;
+        }
+    };
+
+    ProgressWrites(Client client, StateKeys keys, String runnerId, Fence fence, Duration requestTimeout,
+            LongSupplier lease, Runnable leaseLost) {
+        this.client = client;
+        this.keys = keys;
+        this.runnerId = runnerId;
+        this.fence = fence;
+        this.requestTimeout = requestTimeout;
+        this.lease = lease;
+        this.leaseLost = leaseLost;
+        this.executor = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE), r -> {
+            Thread t = new Thread(r, "cicd-progress");
+            t.setDaemon(true);
+            return t;
+        });
+        this.executor.allowCoreThreadTimeOut(true);
+    }
+
+    /** Queues the report; never blocks, never throws. */
+    void submit(Progress p) {
+        if (fence != null && fence.token().isEmpty()) {
+            return;
+        }
+        ProgressRecord r = new ProgressRecord(p.watch(), p.event().key(), p.revision(), p.requestId(), p.step(),
+                p.detail(), p.started(), p.time(), runnerId);
+        try {
+            executor.execute(() -> write(r));
+        } catch (RejectedExecutionException e) {
+            LOG.debug("progress of revision {} of watch {} dropped: queue full", r.revision(), r.watch());
+        }
+    }
+
+    private void write(ProgressRecord r) {
+        String key = keys.status(r.watch(), r.revision());
+        try {
+            Long last = written.get(key);
+            if (last != null && last == DONE) {
+                return;
+            }
+            Optional<Fence.Token> token = fence == null ? Optional.empty() : fence.token();
+            if (fence != null && token.isEmpty()) {
+                return;
+            }
+            Cmp keyCmp = last == null
+                    ? new Cmp(Etcd.bytes(key), Cmp.Op.EQUAL, CmpTarget.version(0))
+                    : new Cmp(Etcd.bytes(key), Cmp.Op.EQUAL, CmpTarget.modRevision(last));
+            TxnResponse resp = attempt(key, r, token, keyCmp);
+            if (resp.isSucceeded()) {
+                written.put(key, resp.getHeader().getRevision());
+                return;
+            }
+            List<KeyValue> kvs = resp.getGetResponses().isEmpty() ? List.of() : resp.getGetResponses().get(0).getKvs();
+            if (last == null && !kvs.isEmpty() && ProgressRecord.isProgress(Etcd.text(kvs.get(0).getValue()))) {
+                // an earlier run's in-progress record (a runner that died mid-action): this run's replaces it
+                resp = attempt(key, r, token, new Cmp(Etcd.bytes(key), Cmp.Op.EQUAL,
+                        CmpTarget.modRevision(kvs.get(0).getModRevision())));
+                if (resp.isSucceeded()) {
+                    written.put(key, resp.getHeader().getRevision());
+                    return;
+                }
+            }
+            written.put(key, DONE);
+            LOG.debug("progress of revision {} of watch {} not written: the outcome is recorded, or this runner "
+                    + "is not the leader", r.revision(), r.watch());
+        } catch (RuntimeException e) {
+            if (Etcd.isLeaseNotFound(e)) {
+                leaseLost.run();
+            }
+            LOG.debug("progress of revision {} of watch {} not written: {}", r.revision(), r.watch(), e.toString());
+        }
+    }
+
+    private TxnResponse attempt(String key, ProgressRecord r, Optional<Fence.Token> token, Cmp keyCmp) {
+        List<Cmp> cmps = new ArrayList<>();
+        token.ifPresent(t -> cmps.add(new Cmp(t.key(), Cmp.Op.EQUAL, CmpTarget.createRevision(t.createRevision()))));
+        cmps.add(keyCmp);
+        ByteSequence k = Etcd.bytes(key);
+        return Etcd.await(client.getKVClient().txn()
+                .If(cmps.toArray(Cmp[]::new))
+                .Then(Op.put(k, Etcd.bytes(r.toJson()), PutOption.builder().withLeaseId(lease.getAsLong()).build()))
+                .Else(Op.get(k, GetOption.DEFAULT))
+                .commit(), requestTimeout, () -> "writing the progress of " + key);
+    }
+
+    /** Stops the background thread; queued reports are dropped. */
+    void close() {
+        executor.shutdownNow();
+    }
+}
