@@ -19,7 +19,6 @@ import java.util.Set;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * Records outcomes: the run log of executed plans (on the caller's thread), then group commit: what is
@@ -54,7 +53,7 @@ final class Recorder {
 
     private final StateStore state;
     private final RunLog runLog;
-    private final List<OutcomeSink> sinks;
+    private final OutcomeTeller teller;
     private final Consumer<Job> onRecorded;
     private final int maxOps;
     private final int maxInFlight;
@@ -76,7 +75,7 @@ final class Recorder {
     Recorder(StateStore state, RunLog runLog, List<OutcomeSink> sinks, Consumer<Job> onRecorded) {
         this.state = state;
         this.runLog = runLog;
-        this.sinks = sinks;
+        this.teller = new OutcomeTeller(sinks);
         this.onRecorded = onRecorded;
         this.maxOps = Math.max(1, state.maxOpsPerCommit());
         this.maxInFlight = Math.max(1, state.maxConcurrentCommits());
@@ -352,7 +351,7 @@ final class Recorder {
     }
 
     private void recorded(Pending p) {
-        told(p);
+        teller.tell(p.job(), p.outcome());
         onRecorded.accept(p.job());
     }
 
@@ -362,41 +361,5 @@ final class Recorder {
         w.halted = true;
         w.dropped.incrementAndGet();
         onRecorded.accept(p.job());
-    }
-
-    private void told(Pending p) {
-        Outcome o = p.outcome();
-        p.job().feed.progress.count(o.kind());
-        MDC.put("watch", o.watch());
-        MDC.put("key", o.event().key());
-        MDC.put("revision", Long.toString(o.revision()));
-        o.requestId().ifPresent(id -> MDC.put("requestId", id));
-        try {
-            logOutcome(o, p.job().targets);
-            for (OutcomeSink sink : sinks) {
-                try {
-                    sink.onOutcome(o, p.job().targets);
-                } catch (RuntimeException ex) {
-                    LOG.warn("watch {}: sink {} failed on revision {}; skipped: {}", o.watch(), sink, o.revision(),
-                            ex.toString(), ex);
-                }
-            }
-        } finally {
-            MDC.remove("watch");
-            MDC.remove("key");
-            MDC.remove("revision");
-            MDC.remove("requestId");
-        }
-    }
-
-    private static void logOutcome(Outcome o, List<String> targets) {
-        if (LOG.isInfoEnabled()) {
-            LOG.info("outcome={} watch={} key={} revision={} target={}{}{} duration={}ms{}", o.kind().label(), o.watch(),
-                    o.event().key(), o.revision(), String.join(",", targets),
-                    o.requestId().map(id -> " requestId=" + id).orElse(""),
-                    o.exitCode().isPresent() ? " exitCode=" + o.exitCode().getAsInt() : "",
-                    Duration.between(o.started(), o.finished()).toMillis(),
-                    o.reason().isEmpty() ? "" : " reason=\"" + o.reason().replace('\n', ' ').replace('\r', ' ') + "\"");
-        }
     }
 }
