@@ -51,7 +51,8 @@ import org.slf4j.LoggerFactory;
 public final class Runner implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Runner.class);
-    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** How long `run` waits for etcd's first answer; a loaded machine can take over 5 s for the first gRPC call. */
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(15);
 
     private final RunnerConfig config;
     private final Client etcd;
