@@ -1,8 +1,7 @@
 package dev.cicd.runner;
 
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import dev.cicd.testkit.RecipeDeployment;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -11,27 +10,15 @@ import java.nio.file.Path;
 /** Shared pieces of the acceptance tests. */
 final class ItSupport {
 
-    static final String NS = "ns-demo1-dev";
-    static final String DEPLOYMENT = "demo1-gateway";
+    static final String NS = RecipeDeployment.NAMESPACE;
+    static final String DEPLOYMENT = RecipeDeployment.NAME;
     static final String REGISTRY = "registry.example.com/ns-demo";
 
     private ItSupport() {
     }
 
     static void createDeployment(KubernetesClient kube) {
-        if (kube.namespaces().withName(NS).get() == null) {
-            kube.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
-        }
-        Deployment d = new DeploymentBuilder()
-                .withNewMetadata().withName(DEPLOYMENT).withNamespace(NS).endMetadata()
-                .withNewSpec().withReplicas(2)
-                .withNewSelector().addToMatchLabels("app", DEPLOYMENT).endSelector()
-                .withNewTemplate()
-                .withNewMetadata().addToLabels("app", DEPLOYMENT).endMetadata()
-                .withNewSpec().addNewContainer().withName("gateway").withImage(REGISTRY + "/" + DEPLOYMENT + ":v0")
-                .endContainer().endSpec()
-                .endTemplate().endSpec().build();
-        kube.apps().deployments().inNamespace(NS).resource(d).create();
+        RecipeDeployment.create(kube, REGISTRY, RecipeDeployment.APP, 2);
     }
 
     static long revision(KubernetesClient kube) {
@@ -41,8 +28,7 @@ final class ItSupport {
     }
 
     static String image(KubernetesClient kube) {
-        return kube.apps().deployments().inNamespace(NS).withName(DEPLOYMENT).get()
-                .getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
+        return RecipeDeployment.currentImage(kube, RecipeDeployment.APP).orElseThrow();
     }
 
     /** A fresh directory under the build's test work dir. */
