@@ -165,7 +165,7 @@ class KubernetesPlanTest {
     @Test
     void waitTimeoutTakesTheConfigFilesDurationGrammar() {
         for (String[] t : new String[][] {{"5h", "PT5H"}, {"1h30m", "PT1H30M"}, {"1m30s", "PT1M30S"}, {"PT5M", "PT5M"},
-                {"250ms", "PT0.25S"}, {"0d2h", "PT2H"}}) {
+                {"250ms", "PT0.25S"}, {"0d2h", "PT2H"}, {"0D6H", "PT6H"}}) {
             KubernetesPlan p = KubernetesPlan.parse(wait(t[0]));
             assertEquals(Optional.of(Duration.parse(t[1])), ((Step.WaitForRollout) p.steps().get(0)).timeout(), t[0]);
         }
@@ -173,7 +173,12 @@ class KubernetesPlanTest {
         CicdException e = assertThrows(CicdException.class, () -> KubernetesPlan.parse(wait("7d")));
         assertTrue(e.getMessage().contains("must be positive and at most 6h"), e.getMessage());
         e = assertThrows(CicdException.class, () -> KubernetesPlan.parse(wait("7days")));
-        assertTrue(e.getMessage().contains("must be a duration like"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("waitForRollout.timeout: '7days' is not a duration (use e.g. 500ms, 10s, 5m, 1h,"
+                + " 7d or PT5M)"), e.getMessage());
+        e = assertThrows(CicdException.class, () -> KubernetesPlan.parse(
+                "steps:\n  - waitForRollout: {namespace: \"a\", deployment: \"b\", timeout: [1]}\n"));
+        assertTrue(e.getMessage().endsWith("waitForRollout.timeout: '[1]' is not a duration (use e.g. 500ms, 10s, 5m, 1h,"
+                + " 7d or PT5M)"), e.getMessage());
     }
 
     private static String wait(String timeout) {

@@ -2,6 +2,7 @@ package dev.cicd.runner;
 
 import dev.cicd.core.Action;
 import dev.cicd.core.CicdException;
+import dev.cicd.core.FileTrees;
 import dev.cicd.core.Pipeline;
 import dev.cicd.core.RunLog;
 import dev.cicd.core.WatchSpec;
@@ -25,13 +26,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -375,22 +374,8 @@ public final class Runner implements AutoCloseable {
         metrics.close();
         kube.close();
         etcd.close();
-        deleteQuietly(workDir);
+        FileTrees.deleteTree(workDir);
         LOG.info("runner {} stopped", config.runner().id());
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    // best effort: a plan file left in a temp directory
-                }
-            });
-        } catch (IOException e) {
-            // nothing to clean
-        }
     }
 
     private static void sleep(long ms) {

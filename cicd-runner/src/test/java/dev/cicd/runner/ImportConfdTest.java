@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cicd.runner.internal.confd.GoTemplates;
-import dev.cicd.runner.internal.confd.Toml;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -304,27 +303,6 @@ class ImportConfdTest {
                         .template("quoted.peb").action("shell").build(), event, keys));
         assertTrue(e.getMessage().contains("import_confd_refused_an_unsafe_action_see_the_comment_before_it"), e.getMessage());
         assertTrue(e.getMessage().contains("line 2"), e.getMessage());
-    }
-
-    @Test
-    void tomlReaderReadsConfdTablesAndNamesTheLineOfAnError() {
-        Map<String, Map<String, Object>> t = Toml.parse("x.toml", """
-                # comment
-                [template]
-                prefix = "/cicd/rollout" # trailing
-                keys = [
-                  "/trigger",
-                  '/other',
-                ]
-                mode = "0644"
-                uid = 0
-                check = true
-                """);
-        assertEquals(Map.of("prefix", "/cicd/rollout", "keys", List.of("/trigger", "/other"), "mode", "0644",
-                "uid", 0L, "check", true), t.get("template"));
-        Toml.TomlException e = org.junit.jupiter.api.Assertions.assertThrows(Toml.TomlException.class,
-                () -> Toml.parse("x.toml", "[template]\nsrc = \"a\"\nkeys = [\"/a\" \"/b\"]\n"));
-        assertEquals("x.toml:3: expected ',' or ']' in an array", e.getMessage());
     }
 
     @Test

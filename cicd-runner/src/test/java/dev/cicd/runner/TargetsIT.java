@@ -10,9 +10,7 @@ import dev.cicd.testkit.EtcdBackend;
 import dev.cicd.testkit.EtcdFixture;
 import dev.cicd.testkit.KubernetesBackend;
 import dev.cicd.testkit.KubernetesFixture;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import dev.cicd.testkit.RecipeDeployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,8 +64,7 @@ class TargetsIT {
         }
 
         String imageOf(String app) {
-            return k8s.client().apps().deployments().inNamespace(NS).withName(app + "-gateway").get()
-                    .getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
+            return RecipeDeployment.currentImage(k8s.client(), app).orElseThrow();
         }
 
         Outcome.Kind verdict(String key, String json) {
@@ -105,24 +102,11 @@ class TargetsIT {
     }
 
     static void createDeployment(KubernetesClient kube, String app) {
-        if (kube.namespaces().withName(NS).get() == null) {
-            kube.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
-        }
-        String name = app + "-gateway";
-        Deployment d = new DeploymentBuilder()
-                .withNewMetadata().withName(name).withNamespace(NS).endMetadata()
-                .withNewSpec().withReplicas(1)
-                .withNewSelector().addToMatchLabels("app", name).endSelector()
-                .withNewTemplate()
-                .withNewMetadata().addToLabels("app", name).endMetadata()
-                .withNewSpec().addNewContainer().withName("gateway").withImage(image(app, "v0"))
-                .endContainer().endSpec()
-                .endTemplate().endSpec().build();
-        kube.apps().deployments().inNamespace(NS).resource(d).create();
+        RecipeDeployment.create(kube, ItSupport.REGISTRY, app, 1);
     }
 
     static String image(String app, String tag) {
-        return ItSupport.REGISTRY + "/" + app + "-gateway:" + tag;
+        return RecipeDeployment.image(ItSupport.REGISTRY, app, tag);
     }
 
     static String deploy(String app, String tag) {

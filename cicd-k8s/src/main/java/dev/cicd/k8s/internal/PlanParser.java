@@ -172,13 +172,11 @@ public final class PlanParser {
         if (v.isIntegralNumber() && v.canConvertToLong()) {
             return Optional.of(Duration.ofSeconds(v.asLong()));
         }
-        if (!v.isTextual()) {
-            throw invalid(field + " must be a duration like 30s, 5m or 1h30m, was '" + v + "'");
-        }
         try {
-            return Optional.of(Durations.parse(v.asText()));
+            // the config file's grammar and message: "waitForRollout.timeout: 'soon' is not a duration (use ...)"
+            return Optional.of(Durations.parse(v.isTextual() ? v.asText() : v.toString()));
         } catch (IllegalArgumentException e) {
-            throw invalid(field + " must be a duration like 30s, 5m or 1h30m, was '" + v.asText() + "'");
+            throw invalid(field + ": " + e.getMessage());
         }
     }
 

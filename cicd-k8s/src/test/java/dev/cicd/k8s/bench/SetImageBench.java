@@ -2,6 +2,7 @@ package dev.cicd.k8s.bench;
 
 import dev.cicd.core.ActionContext;
 import dev.cicd.core.ActionResult;
+import dev.cicd.core.FileTrees;
 import dev.cicd.core.Outcome;
 import dev.cicd.core.Plan;
 import dev.cicd.core.TriggerEvent;
@@ -16,9 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -78,7 +77,7 @@ public final class SetImageBench {
             System.out.println("final image: " + image);
             System.out.println("load average after: " + loadAverage());
         } finally {
-            deleteTree(work);
+            FileTrees.deleteTree(work);
         }
     }
 
@@ -171,19 +170,6 @@ public final class SetImageBench {
             return f[0] + " " + f[1] + " " + f[2];
         } catch (IOException | RuntimeException e) {
             return "n/a";
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        List<Path> paths = new ArrayList<>();
-        try (var s = Files.walk(dir)) {
-            s.forEach(paths::add);
-        }
-        for (int i = paths.size() - 1; i >= 0; i--) {
-            Files.deleteIfExists(paths.get(i));
         }
     }
 }

@@ -1,11 +1,11 @@
 package dev.cicd.core.internal.pipeline;
 
 import dev.cicd.core.CicdException;
+import dev.cicd.core.FileTrees;
 import dev.cicd.core.WatchSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,8 +15,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The engine's threads and work directory: feed threads (rendering, one watch at a time each), worker
@@ -24,8 +22,6 @@ import org.slf4j.LoggerFactory;
  * into (a subdirectory per watch; a temporary one, deleted on close, when none was given).
  */
 final class Threads {
-
-    private static final Logger LOG = LoggerFactory.getLogger(Threads.class);
 
     final ThreadPoolExecutor feeds;
     final ThreadPoolExecutor workers;
@@ -75,22 +71,7 @@ final class Threads {
         }
         feeds.shutdownNow();
         if (ownsWorkDir) {
-            deleteTree(workDir);
-        }
-    }
-
-    /** Best-effort removal of a directory tree. */
-    static void deleteTree(Path dir) {
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    LOG.debug("could not delete {}: {}", p, e.toString());
-                }
-            });
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("could not delete work directory {}: {}", dir, e.toString());
+            FileTrees.deleteTree(workDir);
         }
     }
 

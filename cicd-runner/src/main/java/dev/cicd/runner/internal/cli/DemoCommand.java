@@ -1,5 +1,6 @@
 package dev.cicd.runner.internal.cli;
 
+import dev.cicd.core.FileTrees;
 import dev.cicd.etcd.PublishResult;
 import dev.cicd.etcd.TriggerPublisher;
 import dev.cicd.runner.ExitCodes;
@@ -9,20 +10,20 @@ import dev.cicd.testkit.EtcdBackend;
 import dev.cicd.testkit.EtcdFixture;
 import dev.cicd.testkit.KubernetesBackend;
 import dev.cicd.testkit.KubernetesFixture;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import dev.cicd.testkit.RecipeDeployment;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -35,12 +36,16 @@ import picocli.CommandLine.Spec;
         + "happened step by step, and cleans up."})
 final class DemoCommand implements Callable<Integer> {
 
-    static final String NAMESPACE = "ns-demo1-dev";
-    static final String APP = "demo1";
-    static final String SERVICE = "gateway";
-    static final String REGISTRY = "registry.example.com/ns-demo";
+    static final String NAMESPACE = RecipeDeployment.NAMESPACE;
+    static final String APP = RecipeDeployment.APP;
+    static final String SERVICE = RecipeDeployment.SERVICE;
     /** The app of the apply trigger: its manifests are {@code <manifestRoot>/NAMESPACE/APPLIED_APP/}. */
     static final String APPLIED_APP = "demoproject";
+    /** examples/ of the source tree, in the jar: the recipe's config and the manifests of {@link #APPLIED_APP}. */
+    static final String RECIPE = "/dev/cicd/runner/recipe/";
+    static final List<String> RECIPE_FILES = List.of("recipe.yaml",
+            "manifests/" + NAMESPACE + "/" + APPLIED_APP + "/deployment.yaml",
+            "manifests/" + NAMESPACE + "/" + APPLIED_APP + "/service.yaml");
 
     @Spec
     CommandLine.Model.CommandSpec spec;
@@ -65,18 +70,18 @@ final class DemoCommand implements Callable<Integer> {
             try (KubernetesFixture k8s = KubernetesFixture.builder().backend(KubernetesBackend.SIMULATED).workDir(dir).build()) {
                 say(out, "started a simulated Kubernetes API at " + k8s.apiUrl() + " (kubeconfig " + k8s.kubeconfigFile() + ")");
                 KubernetesClient kube = k8s.client();
-                createDeployment(kube);
-                say(out, "created Deployment " + APP + "-" + SERVICE + " in " + NAMESPACE + " with image " + image(kube));
-
-                Path manifests = writeManifests(dir.resolve("manifests"));
-                say(out, "wrote the manifests of " + APPLIED_APP + " to " + manifests + " (like examples/manifests)");
-
-                Path config = dir.resolve("cicd.yaml");
-                Files.writeString(config, config(etcd.endpoints().get(0).toString(), k8s.kubeconfigFile(), dir.resolve("logs"),
-                        dir.resolve("manifests")));
-                say(out, "wrote the recipe's config to " + config + ":");
+                copyRecipe(dir);
+                Path config = dir.resolve("recipe.yaml");
+                say(out, "wrote the recipe's config (examples/recipe.yaml) to " + config + ":");
                 Files.readString(config).lines().forEach(l -> out.println("      " + l));
-                RunnerConfig c = RunnerConfig.load(config, Map.of());
+                Map<String, String> overrides = overrides(etcd.endpoints().get(0).toString(), k8s.kubeconfigFile());
+                say(out, "with this etcd, this cluster and no HTTP port, as environment overrides:");
+                overrides.forEach((k, v) -> out.println("      " + k + "=" + v));
+                RunnerConfig c = RunnerConfig.load(config, overrides);
+                say(out, "wrote the manifests of " + APPLIED_APP + " to " + dir.resolve("manifests") + " (examples/manifests)");
+
+                RecipeDeployment.create(kube, c.registry(), APP, 2);
+                say(out, "created Deployment " + RecipeDeployment.NAME + " in " + NAMESPACE + " with image " + image(kube));
 
                 try (Runner runner = Runner.start(c)) {
                     if (!runner.awaitWatching(Duration.ofSeconds(60))) {
@@ -131,7 +136,7 @@ final class DemoCommand implements Callable<Integer> {
             say(out, "stopped the simulated cluster and etcd");
         } finally {
             if (!keep) {
-                delete(dir);
+                FileTrees.deleteTree(dir);
             }
         }
         say(out, ok ? "demo passed" + (keep ? "; kept " + dir : "") : "demo FAILED: " + failure);
@@ -160,107 +165,30 @@ final class DemoCommand implements Callable<Integer> {
                 + "\",\"svcName\":\"" + SERVICE + "\",\"imageTag\":\"" + tag + "\"}";
     }
 
-    static String config(String endpoint, Path kubeconfig, Path logDir, Path manifestRoot) {
-        return """
-                # The recipe's three triggers, on the built-in templates (see examples/recipe.yaml).
-                etcd:
-                  endpoints: [%s]
-                kubernetes:
-                  kubeconfig: %s
-                registry: %s
-                runner:
-                  group: demo
-                  logDir: %s
-                  electionTtl: 5s
-                watches:
-                  - name: rollout
-                    prefix: /cicd/rollout
-                    keys: [/trigger]
-                    template: builtin:k8s-rollout
-                    action: kubernetes
-                    timeout: 2m
-                    allowedNamespaces: [%s]
-                  - name: undo
-                    prefix: /cicd/undo
-                    keys: [/trigger]
-                    template: builtin:k8s-undo
-                    action: kubernetes
-                    timeout: 2m
-                    allowedNamespaces: [%s]
-                  - name: deploy
-                    prefix: /cicd/deploy
-                    keys: [/trigger]
-                    template: builtin:k8s-apply
-                    action: kubernetes
-                    timeout: 2m
-                    manifestRoot: %s
-                    allowedNamespaces: [%s]
-                """.formatted(endpoint, kubeconfig, REGISTRY, logDir, NAMESPACE, NAMESPACE, manifestRoot, NAMESPACE);
+    /** The etcd and cluster of the demo, and no HTTP port (the recipe's 9464 may be taken). */
+    static Map<String, String> overrides(String endpoint, Path kubeconfig) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("CICD_ETCD_ENDPOINTS", endpoint);
+        m.put("CICD_KUBERNETES_KUBECONFIG", kubeconfig.toString());
+        m.put("CICD_RUNNER_HTTP_PORT", "0");
+        return m;
     }
 
-    /** The manifests of {@link #APPLIED_APP} below {@code root} (as in examples/manifests, with the demo's registry). */
-    static Path writeManifests(Path root) throws IOException {
-        Path app = Files.createDirectories(root.resolve(NAMESPACE).resolve(APPLIED_APP));
-        Files.writeString(app.resolve("deployment.yaml"), """
-                apiVersion: apps/v1
-                kind: Deployment
-                metadata:
-                  name: %1$s
-                  labels: {app: %1$s}
-                spec:
-                  replicas: 2
-                  selector:
-                    matchLabels: {app: %1$s}
-                  template:
-                    metadata:
-                      labels: {app: %1$s}
-                    spec:
-                      containers:
-                        - name: %1$s
-                          image: %2$s/%1$s:v1
-                          ports:
-                            - containerPort: 8080
-                """.formatted(APPLIED_APP, REGISTRY));
-        Files.writeString(app.resolve("service.yaml"), """
-                apiVersion: v1
-                kind: Service
-                metadata:
-                  name: %1$s
-                  labels: {app: %1$s}
-                spec:
-                  selector: {app: %1$s}
-                  ports:
-                    - port: 80
-                      targetPort: 8080
-                """.formatted(APPLIED_APP));
-        return app;
-    }
-
-    static void createDeployment(KubernetesClient kube) {
-        kube.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
-                .create();
-        Deployment d = new DeploymentBuilder()
-                .withNewMetadata().withName(APP + "-" + SERVICE).withNamespace(NAMESPACE).endMetadata()
-                .withNewSpec().withReplicas(2)
-                .withNewSelector().addToMatchLabels("app", APP + "-" + SERVICE).endSelector()
-                .withNewTemplate()
-                .withNewMetadata().addToLabels("app", APP + "-" + SERVICE).endMetadata()
-                .withNewSpec().addNewContainer().withName(SERVICE).withImage(REGISTRY + "/" + APP + "-" + SERVICE + ":v0")
-                .endContainer().endSpec()
-                .endTemplate().endSpec().build();
-        kube.apps().deployments().inNamespace(NAMESPACE).resource(d).create();
+    /** Copies the recipe's config and manifests (examples/ in the source tree) from the jar into {@code dir}. */
+    static void copyRecipe(Path dir) throws IOException {
+        for (String name : RECIPE_FILES) {
+            try (InputStream in = DemoCommand.class.getResourceAsStream(RECIPE + name)) {
+                if (in == null) {
+                    throw new IllegalStateException("the jar lacks " + RECIPE + name + " (examples/" + name + ")");
+                }
+                Path to = dir.resolve(name);
+                Files.createDirectories(to.getParent());
+                Files.copy(in, to);
+            }
+        }
     }
 
     private static String image(KubernetesClient kube) {
-        Deployment d = kube.apps().deployments().inNamespace(NAMESPACE).withName(APP + "-" + SERVICE).get();
-        return d == null ? "(none)" : d.getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
-    }
-
-    private static void delete(Path dir) {
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // best effort
-        }
+        return RecipeDeployment.currentImage(kube, APP).orElse("(none)");
     }
 }

@@ -1,7 +1,10 @@
 package dev.cicd.runner.internal.confd;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import dev.cicd.runner.ConfigException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,6 +28,9 @@ import java.util.stream.Stream;
  * {@code dest}, {@code owner}, {@code mode}, {@code uid}, {@code gid}, {@code reload_cmd} and
  * {@code check_cmd} are kept as comments and listed in the report.
  *
+ * <p>Resources are read as TOML (as confd reads them): a syntax error names the file, line and column.
+ * Keys outside {@code [template]} and other tables are listed as ignored.
+ *
  * <p>A {@code src} must name a file inside {@code templates/} (after normalising, and following symbolic
  * links): one that leaves it is refused. {@code dest} is never written, so it may be anywhere; it is only
  * normalised for the comment.
@@ -44,6 +50,7 @@ public final class ConfdImporter {
             "reload_cmd", "check_cmd");
     private static final Set<String> REPLACED = Set.of("dest", "owner", "mode", "uid", "gid", "reload_cmd", "check_cmd");
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TomlMapper TOML = new TomlMapper();
 
     private ConfdImporter() {
     }
@@ -86,21 +93,18 @@ public final class ConfdImporter {
             for (Path toml : tomls) {
                 String file = confD.relativize(toml).toString();
                 String rel = "conf.d/" + file;
-                Map<String, Map<String, Object>> tables;
-                try {
-                    tables = Toml.parse(rel, Files.readString(toml));
-                } catch (Toml.TomlException e) {
-                    throw new ConfigException(toml.toAbsolutePath() + ":" + e.line() + ": " + e.problem(), e);
+                Map<String, Object> resource = readToml(toml);
+                if (!(resource.get("template") instanceof Map<?, ?> table)) {
+                    throw new ConfigException(toml.toAbsolutePath() + ": no [template] table");
                 }
-                Map<String, Object> t = tables.get("template");
-                if (t == null) {
-                    throw new ConfigException(confdDir.resolve(rel).toAbsolutePath() + ": no [template] table");
-                }
-                for (String table : tables.keySet()) {
-                    if (!table.equals("template")) {
-                        notes.add(rel + ": table [" + table + "] ignored");
+                @SuppressWarnings("unchecked")
+                Map<String, Object> t = (Map<String, Object>) table;
+                resource.forEach((k, v) -> {
+                    if (!k.equals("template")) {
+                        notes.add(rel + ": " + (v instanceof Map ? "table [" + k + "]" : "key '" + k + "' outside [template]")
+                                + " ignored");
                     }
-                }
+                });
                 String name = watchName(file.substring(0, file.length() - ".toml".length()), names);
                 names.add(name);
                 String src = text(t, "src", rel);
@@ -157,6 +161,22 @@ public final class ConfdImporter {
             return new Report(config, written, names, notes);
         } catch (IOException e) {
             throw new UncheckedIOException("writing the import into " + outDir + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A template resource as TOML tables and values (strings, numbers, booleans, lists, maps).
+     *
+     * @throws ConfigException naming the file, line and column of a syntax error
+     */
+    static Map<String, Object> readToml(Path toml) throws IOException {
+        String text = Files.readString(toml);
+        try {
+            return TOML.readValue(text, new TypeReference<Map<String, Object>>() { });
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            String where = at == null || at.getLineNr() < 1 ? "" : ":" + at.getLineNr() + ":" + at.getColumnNr();
+            throw new ConfigException(toml.toAbsolutePath() + where + ": not valid TOML: " + e.getOriginalMessage(), e);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.cicd.testkit.internal.etcd;
 
 import dev.cicd.testkit.EtcdBackend;
+import dev.cicd.testkit.internal.Directories;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -221,7 +222,7 @@ final class LocalEtcdMembers implements EtcdMembers {
         for (int i = 0; i < size; i++) {
             stop(i, false);
         }
-        FileUtil.deleteRecursively(dataRoot);
+        Directories.delete(dataRoot);
         allocatePorts();
         return true;
     }
@@ -242,7 +243,7 @@ final class LocalEtcdMembers implements EtcdMembers {
                 failure = e;
             }
         }
-        FileUtil.deleteRecursively(dataRoot);
+        Directories.delete(dataRoot);
         if (failure != null) {
             throw failure;
         }

@@ -1,5 +1,6 @@
 package dev.cicd.testkit.internal.k8s;
 
+import dev.cicd.testkit.internal.Directories;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -9,9 +10,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /** Kubeconfig text, files and clients made from them. */
 final class Kubeconfigs {
@@ -104,13 +103,7 @@ final class Kubeconfigs {
             if (ownDirectory.isEmpty()) {
                 return;
             }
-            try (Stream<Path> paths = Files.walk(ownDirectory.get())) {
-                for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot delete " + ownDirectory.get() + ": " + e.getMessage(), e);
-            }
+            Directories.delete(ownDirectory.get());
         }
     }
 }
