@@ -98,7 +98,11 @@ YAML
   tpid=$!
   for i in $(seq 1 3000); do
     grep -q "watching 1 watch" "$d/runner.log" && break
-    kill -0 "$tpid" 2>/dev/null || { echo "$variant: the runner exited: $d/runner.log" >&2; KEEP=1; exit 2; }
+    if ! kill -0 "$tpid" 2>/dev/null; then
+      # on a loaded machine the runner can miss its 5 s etcd connect timeout: report it, go on
+      printf '%s\tfailed: %s\t\t\t\t%s\n' "$variant" "$(tail -1 "$d/runner.log")" "$(cut -d' ' -f1-3 /proc/loadavg)"
+      return 0
+    fi
     sleep 0.01
   done
   t_watch=$(( ($(date +%s%N) - start) / 1000000 ))
