@@ -4,6 +4,7 @@ package dev.cicd.runner;
  * The exit codes of the {@code cicd} command line.
  *
  * <table>
+ *   <caption>exit codes</caption>
  *   <tr><th>code</th><th>meaning</th></tr>
  *   <tr><td>0</td><td>success: applied or in sync; the daemon stopped cleanly</td></tr>
  *   <tr><td>1</td><td>some run failed ({@code once}, {@code selftest}: a count is off)</td></tr>
