@@ -202,11 +202,13 @@ class PipelineOnEtcdTest {
             List<SourceNotice> gaps = second.sink.notices().stream().filter(n -> n.kind() == SourceNotice.Kind.GAP).toList();
             assertEquals(1, gaps.size());
             // values 1..9 were overwritten before they could be replayed; the runner's own commit of
-            // value 0 (one revision) survives in the store and is not counted
-            assertEquals(9, gaps.get(0).lostRevisions(), gaps.get(0).message());
+            // value 0 (one revision) survives in the store and is not counted; its in-progress record of
+            // value 0 (written best effort, so sometimes not at all) is one more revision, overwritten
+            long lost = gaps.get(0).lostRevisions();
+            assertTrue(lost == 9 || lost == 10, gaps.get(0).message());
             String stored = Etcd.text(etcd.client().getKVClient().get(Etcd.bytes(base + "/status/gap/notice"))
                     .get(5, TimeUnit.SECONDS).getKvs().get(0).getValue());
-            assertTrue(stored.contains("\"notice\":\"gap\"") && stored.contains("\"lostRevisions\":9"), stored);
+            assertTrue(stored.contains("\"notice\":\"gap\"") && stored.contains("\"lostRevisions\":" + lost), stored);
             assertTrue(checkpoint < last);
         }
     }
