@@ -3,7 +3,6 @@ package dev.cicd.runner.internal.logging;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
-import ch.qos.logback.core.encoder.EncoderBase;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.ByteArrayOutputStream;
@@ -27,24 +26,12 @@ import org.slf4j.event.KeyValuePair;
  * milliseconds, the unformatted message with its arguments, the logger context and the stack trace as
  * an array of frame objects: harder to query with the usual log pipelines, hence this encoder.
  */
-public final class JsonLineEncoder extends EncoderBase<ILoggingEvent> {
+public final class JsonLineEncoder extends LineEncoder {
 
     static final Set<String> FIXED = Set.of("timestamp", "level", "logger", "thread", "message", "exception");
     private static final JsonFactory JSON = JsonFactory.builder().build();
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX")
             .withZone(ZoneOffset.UTC);
-    private static final byte[] NONE = new byte[0];
-
-    @Override
-    public byte[] headerBytes() {
-        return NONE;
-    }
-
-    @Override
-    public byte[] footerBytes() {
-        return NONE;
-    }
-
     @Override
     public byte[] encode(ILoggingEvent event) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);

@@ -4,7 +4,6 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.CoreConstants;
-import ch.qos.logback.core.encoder.EncoderBase;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -19,23 +18,11 @@ import java.util.TreeMap;
  * name, and the stack trace on the following lines. Written by hand rather than with a {@code PatternLayout}:
  * the pattern machinery loads a hundred classes at start-up for one fixed format.
  */
-public final class TextLineEncoder extends EncoderBase<ILoggingEvent> {
+public final class TextLineEncoder extends LineEncoder {
 
     private static final List<String> FIRST = List.of("watch", "key", "revision", "requestId");
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX")
             .withZone(ZoneId.systemDefault());
-    private static final byte[] NONE = new byte[0];
-
-    @Override
-    public byte[] headerBytes() {
-        return NONE;
-    }
-
-    @Override
-    public byte[] footerBytes() {
-        return NONE;
-    }
-
     @Override
     public byte[] encode(ILoggingEvent event) {
         StringBuilder b = new StringBuilder(160);
