@@ -132,7 +132,7 @@ public final class PebbleRenderer implements Renderer {
         }
         this.engine = new PebbleEngine.Builder()
                 .loader(new DelegatingLoader(loaders))
-                .extension(new ConfdExtension(b.allowEnv, b.clock, System::getenv))
+                .extension(new ConfdExtension(b.allowEnv, b.allowLookup, b.clock, System::getenv))
                 .registerExtensionCustomizer(ContainsAsFunction::new)
                 .newLineTrimming(false)
                 .autoEscaping(false)
@@ -263,6 +263,7 @@ public final class PebbleRenderer implements Renderer {
         private String classpathPrefix = BUILT_IN_PREFIX;
         private final Map<String, String> inline = new LinkedHashMap<>();
         private Set<String> allowEnv = Set.of();
+        private Set<String> allowLookup = Set.of();
         private Clock clock = Clock.systemDefaultZone();
         private final Map<String, Object> variables = new LinkedHashMap<>();
         private int maxRenderedSize = DEFAULT_MAX_RENDERED_SIZE;
@@ -348,6 +349,16 @@ public final class PebbleRenderer implements Renderer {
         /** The environment variables {@code getenv} may read (replaces the previous set; default none). */
         public Builder allowEnv(Set<String> names) {
             this.allowEnv = Set.copyOf(names);
+            return this;
+        }
+
+        /**
+         * The names {@code lookupIP} and {@code lookupSRV} may resolve: {@code example.com}, or
+         * {@code *.example.com} for the names below it (replaces the previous set; default none: every
+         * lookup fails naming the name).
+         */
+        public Builder allowLookup(Set<String> names) {
+            this.allowLookup = Set.copyOf(names);
             return this;
         }
 
