@@ -11,7 +11,8 @@ import java.util.Map;
  * Go text/template's built-ins and confd's list functions, for templates {@code cicd import-confd}
  * translates (usable in any template): {@code printf}, {@code print}, {@code println}, {@code goPrint}
  * (how {@code {{x}}} prints in Go), {@code goTruth}, {@code goEq}, {@code goCmp}, {@code goRange},
- * {@code goLen}, {@code goIndex}, {@code goUnescape} ({@code \x5c} as a backslash, for string literals), and confd's {@code get}, {@code map}, {@code reverse},
+ * {@code goLen}, {@code goIndex}, {@code goUnescape} ({@code \x5c} as a backslash, for string literals),
+ * {@code goJson}/{@code goJsonArray} (numbers as Go's float64), and confd's {@code get}, {@code map}, {@code reverse},
  * {@code sortByLength}, {@code sortKVByLength}, {@code parseBool}.
  */
 final class GoTemplateFunctions {
@@ -29,6 +30,9 @@ final class GoTemplateFunctions {
         });
         t.varargs("print", a -> GoFormat.sprint(a.list()));
         t.varargs("println", a -> GoFormat.sprintln(a.list()));
+        // confd's json: every JSON number is a Go float64 (8080 prints 8080, 1000000 prints 1e+06)
+        t.fn("goJson", List.of("text"), 1, a -> floats(a.parseJson("json", Map.class)));
+        t.fn("goJsonArray", List.of("text"), 1, a -> floats(a.parseJson("jsonArray", List.class)));
         t.fn("goUnescape", List.of("s"), 1, a -> a.str("s").replace("\\x5c", "\\"));
         t.fn("goPrint", List.of("value"), 0, a -> GoValues.print(a.obj("value")));
         t.fn("goTruth", List.of("value"), 0, a -> GoValues.truth(a.obj("value")));
@@ -124,6 +128,24 @@ final class GoTemplateFunctions {
             case "0", "f", "F", "FALSE", "false", "False" -> false;
             default -> throw a.fail("parseBool: parsing '" + ShellText.oneLine(a.str("s")) + "': invalid syntax");
         });
+    }
+
+    /** JSON as Go decodes it into interface{}: numbers as float64. */
+    static Object floats(Object v) {
+        if (v instanceof Number n && !(v instanceof Double)) {
+            return n.doubleValue();
+        }
+        if (v instanceof Map<?, ?> m) {
+            Map<Object, Object> out = new LinkedHashMap<>();
+            m.forEach((k, x) -> out.put(k, floats(x)));
+            return Collections.unmodifiableMap(out);
+        }
+        if (v instanceof List<?> l) {
+            List<Object> out = new ArrayList<>();
+            l.forEach(x -> out.add(floats(x)));
+            return Collections.unmodifiableList(out);
+        }
+        return v;
     }
 
     private static List<?> list(FunctionTable.Args a, String fn, Object v) {

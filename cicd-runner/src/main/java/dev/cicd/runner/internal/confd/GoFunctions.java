@@ -29,8 +29,11 @@ final class GoFunctions {
     private GoFunctions() {
     }
 
-    /** {@code fn} applied to {@code args}; every compound translation is parenthesised. */
-    static Expr call(String fn, List<Expr> args) {
+    /**
+     * {@code fn} applied to {@code args}, calling the renderer's {@code as} for a confd function; every
+     * compound translation is parenthesised.
+     */
+    static Expr call(String fn, String as, List<Expr> args) {
         if (ORDER.containsKey(fn)) {
             need(fn, args, 2);
             return new Expr("(goCmp(" + args.get(0).text() + ", " + args.get(1).text() + ") " + ORDER.get(fn) + " 0)", true);
@@ -69,7 +72,7 @@ final class GoFunctions {
                 if (!FUNCTIONS.contains(fn)) {
                     throw new Untranslatable("function '" + fn + "' has no equivalent");
                 }
-                return new Expr(fn + "(" + texts(args) + ")", BOOLEAN.contains(fn));
+                return new Expr(as + "(" + texts(args) + ")", BOOLEAN.contains(fn));
             }
         }
     }

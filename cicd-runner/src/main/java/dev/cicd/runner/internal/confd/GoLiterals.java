@@ -2,8 +2,9 @@ package dev.cicd.runner.internal.confd;
 
 /**
  * Go literals as values and Pebble literals: interpreted strings ({@code "a\tb\x41\u00e9"}), characters
- * ({@code 'a'}), integers ({@code 0x1f}, {@code 0o17}, {@code 1_000}), and a text as a Pebble single-quoted
- * string (Pebble keeps backslashes there and unescapes only {@code \'}, so a backslash is written
+ * ({@code 'a'}), integers ({@code 0x1f}, {@code 0o17}, {@code 1_000}), and a text as a Pebble string:
+ * double-quoted when it holds no {@code "}, backslash or {@code #}{@code {} (Pebble's interpolation), else
+ * single-quoted (Pebble keeps backslashes there and unescapes only {@code \'}, so a backslash is written
  * {@code \x5c} inside {@code goUnescape('...')}).
  */
 final class GoLiterals {
@@ -13,6 +14,9 @@ final class GoLiterals {
 
     /** The text as a Pebble expression that evaluates to exactly it. */
     static String pebbleString(String value) {
+        if (value.indexOf('\\') < 0 && value.indexOf('"') < 0 && !value.contains("#{")) {
+            return '"' + value + '"'; // no interpolation, nothing to escape
+        }
         if (value.indexOf('\\') < 0) {
             return "'" + value.replace("'", "\\'") + "'";
         }

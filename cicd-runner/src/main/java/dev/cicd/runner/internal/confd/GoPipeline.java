@@ -104,7 +104,7 @@ final class GoPipeline {
         if (piped != null) {
             args.add(piped);
         }
-        return GoFunctions.call(head, args);
+        return GoFunctions.call(head, scope.function(head), args);
     }
 
     private Expr term() {
@@ -165,7 +165,7 @@ final class GoPipeline {
             return new Expr(t.equals(".") ? dot : dot + t, false);
         }
         if (t.matches("[A-Za-z_][A-Za-z0-9_]*")) {
-            return GoFunctions.call(t, List.of());
+            return GoFunctions.call(t, scope.function(t), List.of());
         }
         throw new Untranslatable("'" + t + "' is not understood");
     }

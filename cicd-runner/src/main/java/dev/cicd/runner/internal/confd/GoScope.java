@@ -34,8 +34,20 @@ final class GoScope {
     private final Map<String, Integer> used = new HashMap<>();
     private int generated;
 
-    GoScope() {
+    private final boolean goNumbers;
+
+    /** @param goNumbers whether JSON numbers are read as Go reads them (float64), for output printed as Go does */
+    GoScope(boolean goNumbers) {
+        this.goNumbers = goNumbers;
         frames.push(new Frame(null));
+    }
+
+    /** The renderer's function for confd's {@code fn}: {@code json} reads numbers as Go does in file output. */
+    String function(String fn) {
+        if (goNumbers && (fn.equals("json") || fn.equals("jsonArray"))) {
+            return fn.equals("json") ? "goJson" : "goJsonArray";
+        }
+        return fn;
     }
 
     /** The dot as a Pebble expression; {@code null} at the top, where confd's data is nil. */

@@ -72,7 +72,7 @@ public final class GoTemplates {
         this.src = src;
         this.output = output;
         this.branches = new TemplateBranches(shell, seeds, giveUp);
-        this.tags = new GoTags(branches, new GoScope());
+        this.tags = new GoTags(branches, new GoScope(output == Output.FILE));
     }
 
     /** Translates one template for a shell plan ({@link Output#SHELL}). */
