@@ -21,6 +21,9 @@ final class GoPipeline {
         }
     }
 
+    /** Marks the fields read right after a closing parenthesis. */
+    private static final String FIELDS = "\u0000";
+
     private final List<String> tokens = new ArrayList<>();
     private final GoScope scope;
     private int i;
@@ -56,6 +59,14 @@ final class GoPipeline {
             } else if (c == '(' || c == ')' || c == '|' || c == ',') {
                 tokens.add(String.valueOf(c));
                 p++;
+                if (c == ')' && p < s.length() && s.charAt(p) == '.') {
+                    int q = p; // (pipeline).field.field: the fields read the parenthesised value
+                    while (q < s.length() && !Character.isWhitespace(s.charAt(q)) && "()|,\"`".indexOf(s.charAt(q)) < 0) {
+                        q++;
+                    }
+                    tokens.add(FIELDS + s.substring(p, q));
+                    p = q;
+                }
             } else {
                 int q = p;
                 while (q < s.length() && !Character.isWhitespace(s.charAt(q)) && "()|,\"`".indexOf(s.charAt(q)) < 0) {
@@ -115,6 +126,13 @@ final class GoPipeline {
                 throw new Untranslatable("missing ')'");
             }
             i++;
+            if (i < tokens.size() && tokens.get(i).startsWith(FIELDS)) {
+                String fields = tokens.get(i++).substring(1);
+                if (!fields.matches("(\\.[A-Za-z_][A-Za-z0-9_]*)+")) {
+                    throw new Untranslatable("'" + fields + "' is not a field");
+                }
+                return new Expr("(" + inner.text() + ")" + fields, false);
+            }
             return inner; // every compound translation is parenthesised already
         }
         if (t.startsWith("\"")) {

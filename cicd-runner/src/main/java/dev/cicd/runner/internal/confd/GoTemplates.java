@@ -167,12 +167,23 @@ public final class GoTemplates {
         String kept = trimNext ? t.replaceFirst("^[ \\t\\r\\n]+", "") : t;
         kept = trimEnd ? kept.replaceFirst("[ \\t\\r\\n]+$", "") : kept;
         trimNext = false;
-        if (kept.contains("{%") || kept.contains("{#") || kept.contains("{{")) {
-            out.append("{% verbatim %}").append(kept).append("{% endverbatim %}");
-        } else {
-            out.append(kept);
-        }
+        literal(kept);
         shell.feed(kept);
+    }
+
+    /**
+     * Text Pebble must print as it is: a {@code {} that would open a Pebble delimiter with the next
+     * character ({@code {{}, {@code {%}, {@code {#}), or with what follows the text, is printed as a string.
+     */
+    private void literal(String t) {
+        for (int i = 0; i < t.length(); i++) {
+            char c = t.charAt(i);
+            if (c == '{' && (i + 1 == t.length() || "{%#".indexOf(t.charAt(i + 1)) >= 0)) {
+                out.append("{{ \"{\" }}");
+            } else {
+                out.append(c);
+            }
+        }
     }
 
     private static int count(String s) {
