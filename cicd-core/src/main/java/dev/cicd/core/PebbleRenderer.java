@@ -74,7 +74,13 @@ import java.util.concurrent.ConcurrentMap;
  * operator), {@code replace(s, old, new[, n])}, {@code trimSuffix(s, suffix)}, {@code base64Encode},
  * {@code base64Decode}, {@code atoi}, {@code add}, {@code sub}, {@code mul}, {@code div}, {@code mod},
  * {@code seq(first, last)} (inclusive), {@code datetime()} (a {@code ZonedDateTime} from the clock; format
- * it with Pebble's {@code date} filter), {@code getenv(name[, default])} (names on the allow-list only).
+ * it with Pebble's {@code date} filter), {@code getenv(name[, default])} (names on the allow-list only),
+ * {@code get(key)}, {@code map(k, v, ...)}, {@code reverse}, {@code sortByLength}, {@code sortKVByLength},
+ * {@code parseBool}, {@code lookupIP(name)}, {@code lookupSRV(service, proto, name)} (names on
+ * {@link Builder#allowLookup} only), and Go's {@code printf}, {@code print}, {@code println}. For
+ * templates imported from confd: {@code goPrint} (a value as Go prints it), {@code goTruth},
+ * {@code goEq}, {@code goCmp}, {@code goRange}, {@code goLen}, {@code goIndex}, {@code goJson},
+ * {@code goJsonArray}, {@code goTimeFormat}, {@code goUnescape}.
  *
  * <h2>Filters</h2>
  * {@code sh}: the value as one literal POSIX shell word (single-quoted, {@code '} as {@code '\''}).

@@ -86,6 +86,15 @@ class GoTemplateFunctionsTest {
     }
 
     @Test
+    void datetimePrintsAndFormatsAsGoTime() {
+        PebbleRenderer.Builder b = PebbleRenderer.builder().clock(java.time.Clock.fixed(
+                java.time.Instant.parse("2015-01-23T21:34:56.093250283Z"), java.time.ZoneId.of("America/Los_Angeles")));
+        assertEquals("2015-01-23 13:34:56.093250283 -0800 PST", render(b, "{{ goPrint(datetime()) }}"));
+        assertEquals("Jan 23, 2015 at 1:34pm (PST) Friday 01/23/15 13:34:56.093 -08:00",
+                render(b, "{{ goTimeFormat(datetime(), 'Jan 2, 2006 at 3:04pm (MST) Monday 01/02/06 15:04:05.000 -07:00') }}"));
+    }
+
+    @Test
     void lookupsResolveOnlyAllowListedNames() {
         CicdException e = assertThrows(CicdException.class, () -> render("{{ lookupIP('localhost') }}"));
         assertTrue(e.getMessage().contains("lookupIP: 'localhost' is not on the lookup allow-list []"), e.getMessage());

@@ -12,7 +12,8 @@ import java.util.Map;
  * translates (usable in any template): {@code printf}, {@code print}, {@code println}, {@code goPrint}
  * (how {@code {{x}}} prints in Go), {@code goTruth}, {@code goEq}, {@code goCmp}, {@code goRange},
  * {@code goLen}, {@code goIndex}, {@code goUnescape} ({@code \x5c} as a backslash, for string literals),
- * {@code goJson}/{@code goJsonArray} (numbers as Go's float64), and confd's {@code get}, {@code map}, {@code reverse},
+ * {@code goJson}/{@code goJsonArray} (numbers as Go's float64), {@code goTimeFormat} (a time's
+ * {@code Format} with a Go layout), and confd's {@code get}, {@code map}, {@code reverse},
  * {@code sortByLength}, {@code sortKVByLength}, {@code parseBool}.
  */
 final class GoTemplateFunctions {
@@ -33,6 +34,12 @@ final class GoTemplateFunctions {
         // confd's json: every JSON number is a Go float64 (8080 prints 8080, 1000000 prints 1e+06)
         t.fn("goJson", List.of("text"), 1, a -> floats(a.parseJson("json", Map.class)));
         t.fn("goJsonArray", List.of("text"), 1, a -> floats(a.parseJson("jsonArray", List.class)));
+        t.fn("goTimeFormat", List.of("time", "layout"), 2, a -> {
+            if (!(a.obj("time") instanceof java.time.ZonedDateTime time)) {
+                throw a.fail("Format: can't call method Format on " + GoValues.typeName(a.obj("time")));
+            }
+            return GoTime.format(time, a.str("layout"));
+        });
         t.fn("goUnescape", List.of("s"), 1, a -> a.str("s").replace("\\x5c", "\\"));
         t.fn("goPrint", List.of("value"), 0, a -> GoValues.print(a.obj("value")));
         t.fn("goTruth", List.of("value"), 0, a -> GoValues.truth(a.obj("value")));

@@ -38,6 +38,9 @@ public final class GoValues {
         if (v instanceof BigDecimal b) {
             return formatG(b.doubleValue());
         }
+        if (v instanceof java.time.ZonedDateTime t) {
+            return GoTime.string(t);
+        }
         if (v instanceof KVPair kv) {
             return "{" + kv.getKey() + " " + kv.getValue() + "}";
         }

@@ -9,7 +9,8 @@ import java.util.Set;
  * parentheses, {@code |}) and parses commands, piping each one's value into the next as its last argument
  * ({@code x | f a} -> {@code f(a, x)}); calls are translated by {@link GoFunctions}. The dot, its fields
  * ({@code .Key}, {@code .Value}, {@code .a.b}), {@code $} and {@code $variables} are read through the
- * {@link GoScope}. Method calls ({@code .Format "..."}) are {@link Untranslatable}.
+ * {@link GoScope}. A time's {@code Format} method ({@code datetime.Format "2006-01-02"}) becomes
+ * {@code goTimeFormat}; other method calls are {@link Untranslatable}.
  */
 final class GoPipeline {
 
@@ -100,6 +101,21 @@ final class GoPipeline {
         if (!function) {
             Expr t = term();
             boolean more = i < tokens.size() && !tokens.get(i).equals("|") && !tokens.get(i).equals(")");
+            if (t.text().endsWith(".Format") && (more || piped != null)) {
+                // a time's Format method (confd's datetime is time.Now): the layout is its one argument
+                List<Expr> args = new ArrayList<>();
+                while (i < tokens.size() && !tokens.get(i).equals("|") && !tokens.get(i).equals(")")) {
+                    args.add(term());
+                }
+                if (piped != null) {
+                    args.add(piped);
+                }
+                if (args.size() != 1) {
+                    throw new Untranslatable("Format takes one layout");
+                }
+                String time = t.text().substring(0, t.text().length() - ".Format".length());
+                return new Expr("goTimeFormat(" + time + ", " + args.get(0).text() + ")", false);
+            }
             if (piped != null || more) {
                 throw new Untranslatable(t.text().contains(".") && (head.startsWith(".") || head.startsWith("$"))
                         ? "'" + head + "' with arguments is a method call, which is not translated"
@@ -184,6 +200,11 @@ final class GoPipeline {
         }
         if (t.matches("[A-Za-z_][A-Za-z0-9_]*")) {
             return GoFunctions.call(t, scope.function(t), List.of());
+        }
+        if (t.matches("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)+")) {
+            int dot = t.indexOf('.'); // datetime.Format: a function's value, then its fields
+            String fn = t.substring(0, dot);
+            return new Expr("(" + GoFunctions.call(fn, scope.function(fn), List.of()).text() + ")" + t.substring(dot), false);
         }
         throw new Untranslatable("'" + t + "' is not understood");
     }

@@ -149,13 +149,19 @@ class GoTemplatesFileTest {
 
     @Test
     void whatCannotBeTranslatedIsListedWithTheLine() {
-        GoTemplates.Result r = GoTemplates.translate("t.tmpl", "a\n{{template \"x\"}}\n{{(datetime).Format \"2006\"}}\n"
+        GoTemplates.Result r = GoTemplates.translate("t.tmpl", "a\n{{template \"x\"}}\n{{(datetime).Add 5}}\n"
                 + "{{.Missing}}\n{{range $i, $v, $w := ls \"/\"}}{{end}}", GoTemplates.Output.FILE);
         assertEquals(4, r.untranslated().size(), r.untranslated().toString());
         assertTrue(r.untranslated().get(0).startsWith("t.tmpl:2: {{template \"x\"}} (nested templates"), r.untranslated().toString());
         assertTrue(r.untranslated().get(1).startsWith("t.tmpl:3: "), r.untranslated().toString());
         assertTrue(r.untranslated().get(2).startsWith("t.tmpl:4: {{.Missing}}"), r.untranslated().toString());
         assertTrue(r.untranslated().get(3).startsWith("t.tmpl:5: "), r.untranslated().toString());
+    }
+
+    @Test
+    void datetimeFormatTranslatesToGoLayoutFormatting() {
+        assertEquals("# {{ goPrint(goTimeFormat((datetime()), \"Jan 2, 2006\")) }} {{ goPrint(goTimeFormat((datetime()), \"15:04\")) }}",
+                pebble("# {{datetime.Format \"Jan 2, 2006\"}} {{(datetime).Format \"15:04\"}}"));
     }
 
     @Test
