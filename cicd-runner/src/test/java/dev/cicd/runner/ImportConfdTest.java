@@ -263,6 +263,24 @@ class ImportConfdTest {
     }
 
     @Test
+    void anImportWithUntranslatedActionsExitsZeroListingThemUnlessNothingUsableIsLeft() throws IOException {
+        Path dir = confdDir("evil.tmpl");
+        Files.writeString(dir.resolve("templates/evil.tmpl"), "echo {{getv \"/trigger\"}}\n{{template \"x\"}}\n");
+        CliTestSupport.Run r = CliTestSupport.run("import-confd", dir.toString(), "-o", out.resolve("o").toString());
+        assertEquals(2, r.exitCode(), r.toString());
+        assertTrue(r.out().contains("templates/evil.tmpl:2: {{template \"x\"}} (nested templates are not translated)"), r.out());
+        assertTrue(r.err().contains("nothing usable: every template has an action that was not translated"), r.err());
+
+        Files.writeString(dir.resolve("conf.d/good.toml"), "[template]\nprefix = \"/cicd/good\"\nsrc = \"good.tmpl\"\n"
+                + "keys = [\"/trigger\"]\n");
+        Files.writeString(dir.resolve("templates/good.tmpl"), "{{range ls \"/\"}}echo {{.}}\n{{end}}");
+        r = CliTestSupport.run("import-confd", dir.toString(), "-o", out.resolve("o2").toString());
+        assertEquals(0, r.exitCode(), r.toString());
+        assertTrue(r.out().contains("watches: evil, good"), r.out());
+        assertTrue(r.out().contains("templates/evil.tmpl:2: {{template \"x\"}}"), r.out());
+    }
+
+    @Test
     void aPayloadWithCommandSubstitutionsCannotRunThroughAnImportedTemplate() throws Exception {
         Path dir = confdDir("evil.tmpl");
         Files.writeString(dir.resolve("templates/evil.tmpl"), """
