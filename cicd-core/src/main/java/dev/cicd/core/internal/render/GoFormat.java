@@ -333,11 +333,11 @@ final class GoFormat {
         if (s.width <= len) {
             return text;
         }
-        String fill = (s.zero && !s.minus && (numeric || true)) ? "0" : " ";
-        String padding = fill.repeat(s.width - len);
         if (s.minus) {
             return text + " ".repeat(s.width - len);
         }
+        String fill = s.zero ? "0" : " "; // Go pads text with zeros too
+        String padding = fill.repeat(s.width - len);
         if (fill.equals("0") && numeric && (text.startsWith("-") || text.startsWith("+") || text.startsWith(" "))) {
             return text.charAt(0) + padding + text.substring(1);
         }

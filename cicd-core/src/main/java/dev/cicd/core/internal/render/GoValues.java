@@ -139,10 +139,6 @@ public final class GoValues {
         if (a instanceof String x && b instanceof String y) {
             return x.compareTo(y);
         }
-        if (a instanceof Boolean || b instanceof Boolean || a == null || b == null) {
-            throw new IllegalArgumentException("incompatible types for comparison: " + typeName(a) + " and "
-                    + typeName(b));
-        }
         throw new IllegalArgumentException("incompatible types for comparison: " + typeName(a) + " and " + typeName(b));
     }
 

@@ -9,9 +9,14 @@ import java.util.Set;
 /**
  * Translates confd's Go templates into Pebble templates for the runner's renderer, action by action:
  * {@code {{if exists "/k"}}} -> {@code {% if exists("/k") %}}, {@code {{$d := json (getv "/k")}}} ->
- * {@code {% set d = json(getv("/k")) %}}, {@code {{$d.field}}} -> {@code {{ d.field | sh }}}, {@code getv},
- * {@code else}, {@code end}, {@code range $v := ...}, comments, pipelines ({@code x | f a} -> {@code f(a, x)}),
- * comparison and logic functions, and confd's functions the renderer provides.
+ * {@code {% set d = json(getv("/k")) %}}, {@code {{$d.field}}} -> {@code {{ d.field | sh }}}; {@code if},
+ * {@code else if}, {@code else}, {@code range} over any pipeline (the dot, {@code .Key}, {@code .Value},
+ * {@code $i, $v :=}, {@code else}), {@code with}, nested blocks with Go's scoping, comments, pipelines
+ * ({@code x | f a} -> {@code f(a, x)}), Go's built-ins ({@code eq}, {@code and}, {@code printf}, {@code len},
+ * {@code index} ...) and confd's functions the renderer provides. Go's trim markers ({@code {{-} and
+ * {@code -}}}) are applied here: the white space they remove is left out of the Pebble text.
+ *
+ * <p>{@link Output#FILE} prints values as Go does ({@code goPrint}), so the render is what confd wrote.
  *
  * <p>The plan is a bash script (the import's action is {@code shell}), and every printed value is made
  * safe for it by where it lands ({@link ShellContext}): {@code | sh} (one quoted word) in a plain word of

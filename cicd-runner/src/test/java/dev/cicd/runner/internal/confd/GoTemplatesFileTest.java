@@ -159,6 +159,61 @@ class GoTemplatesFileTest {
     }
 
     @Test
+    void theNginxExampleOfConfdsDocumentationRendersAsConfdWritesIt() {
+        String go = """
+                worker_processes {{getv "/nginx/worker_processes"}};
+
+                upstream app {
+                {{range getvs "/app/upstream/*"}}
+                    server {{.}};
+                {{end}}
+                }
+
+                server {
+                    listen 80;
+                    server_name www.{{getv "/nginx/domain"}};
+                    access_log /var/log/nginx/{{getv "/nginx/domain"}}.access.log;
+                    location / {
+                        root              {{getv "/nginx/root"}};
+                        proxy_set_header  X-Real-IP        $remote_addr;
+                   }
+                }
+                """;
+        Map<String, String> keys = Map.of("/nginx/domain", "example.com", "/nginx/root", "/var/www/example_dotcom",
+                "/nginx/worker_processes", "2", "/app/upstream/app1", "10.0.1.100:80", "/app/upstream/app2", "10.0.1.101:80");
+        assertEquals("""
+                worker_processes 2;
+
+                upstream app {
+
+                    server 10.0.1.100:80;
+
+                    server 10.0.1.101:80;
+
+                }
+
+                server {
+                    listen 80;
+                    server_name www.example.com;
+                    access_log /var/log/nginx/example.com.access.log;
+                    location / {
+                        root              /var/www/example_dotcom;
+                        proxy_set_header  X-Real-IP        $remote_addr;
+                   }
+                }
+                """, render(go, keys));
+    }
+
+    @Test
+    void aServiceListWithJsonValuesAndBase() {
+        String go = "{{range $dir := lsdir \"/services/web\"}}\n  {{- $d := json (getv (printf \"/services/web/%s/info\" $dir))}}\n"
+                + "  server {{base $dir}} {{$d.IP}}:{{$d.port}} weight {{index $d \"weight\"}}\n{{- end}}\n";
+        Map<String, String> keys = Map.of("/services/web/cust1/info", "{\"IP\":\"10.0.0.1\",\"port\":80,\"weight\":1.5}",
+                "/services/web/cust2/info", "{\"IP\":\"10.0.0.2\",\"port\":8080,\"weight\":2}");
+        assertEquals("\n  server cust1 10.0.0.1:80 weight 1.5\n  server cust2 10.0.0.2:8080 weight 2\n", render(go, keys));
+    }
+
+    @Test
     void datetimeFormatTranslatesToGoLayoutFormatting() {
         assertEquals("# {{ goPrint(goTimeFormat((datetime()), \"Jan 2, 2006\")) }} {{ goPrint(goTimeFormat((datetime()), \"15:04\")) }}",
                 pebble("# {{datetime.Format \"Jan 2, 2006\"}} {{(datetime).Format \"15:04\"}}"));
