@@ -164,7 +164,9 @@ final class GoPipeline {
             return new Expr(Long.toString(GoLiterals.integer(t)), false);
         }
         if (t.matches("[-+]?([0-9]+\\.[0-9]*|\\.[0-9]+|[0-9]+)([eE][-+]?[0-9]+)?")) {
-            return new Expr(Double.toString(Double.parseDouble(t)), false);
+            // plain decimal digits with a point: Pebble reads no exponent, and reads a point as a double
+            String plain = new java.math.BigDecimal(Double.toString(Double.parseDouble(t))).toPlainString();
+            return new Expr(plain.contains(".") ? plain : plain + ".0", false);
         }
         if (t.equals("true") || t.equals("false")) {
             return new Expr(t, true);

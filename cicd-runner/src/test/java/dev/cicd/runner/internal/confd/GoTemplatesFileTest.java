@@ -109,6 +109,7 @@ class GoTemplatesFileTest {
         assertEquals("00042|ab    |    ab|3.14|\"a\\\"b\"|6869|2a|1.5|shop|true|%|x%!d(string=s)",
                 render("{{printf \"%05d|%-6s|%6s|%.2f|%q|%x|%x|%v|%s|%t|%%|x%d\" 42 \"ab\" \"ab\" 3.14159 \"a\\\"b\" \"hi\" 42 1.5"
                         + " (getv \"/app/name\") true \"s\"}}", KEYS));
+        assertEquals("1e+21 1e-07 0.5 -2", render("{{1e21}} {{1e-7}} {{.5}} {{-2.0}}", KEYS));
         assertEquals("%!s(MISSING) a%!(EXTRA int=2)", render("{{printf \"%s\"}} {{printf \"%s\" \"a\" 2}}", KEYS));
         assertEquals("port 8080, 1.000000e+06", render("{{$c := json (getv \"/cfg\")}}{{printf \"port %.0f, %e\" $c.port $c.timeout}}", KEYS));
     }
