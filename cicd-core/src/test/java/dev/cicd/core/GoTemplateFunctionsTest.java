@@ -55,6 +55,13 @@ class GoTemplateFunctionsTest {
     }
 
     @Test
+    void base64DecodeNeedsThePaddingAsGosStdEncoding() {
+        assertEquals("hi hi", render("{{ base64Decode('aGk=') }} {{ base64Decode(base64Encode('hi')) }}"));
+        CicdException e = assertThrows(CicdException.class, () -> render("{{ base64Decode('aGk') }}"));
+        assertTrue(e.getMessage().contains("base64Decode: 'aGk' is not base64"), e.getMessage());
+    }
+
+    @Test
     void parseBoolAcceptsWhatGoAccepts() {
         assertEquals("true true true false false", render("{{ parseBool('1') }} {{ parseBool('T') }} {{ parseBool('True') }}"
                 + " {{ parseBool('f') }} {{ parseBool('FALSE') }}"));
