@@ -92,6 +92,12 @@ class GoTemplatesFileTest {
     }
 
     @Test
+    void andAndOrStopAtTheFirstOperandThatDecidesAsGoDoes() {
+        assertEquals("ok", render("{{if and (exists \"/x\") (eq (getv \"/x\") \"1\")}}bad{{else}}ok{{end}}", KEYS));
+        assertEquals("ok", render("{{if or (not (exists \"/x\")) (getv \"/x\")}}ok{{end}}", KEYS));
+    }
+
+    @Test
     void variablesAreDeclaredAssignedAndScopedToTheirBlock() {
         assertEquals("3 outer", render("{{$n := 0}}{{range seq 1 3}}{{$n = .}}{{end}}{{$n}} "
                 + "{{$s := \"outer\"}}{{range seq 1 2}}{{$s := \"inner\"}}{{end}}{{$s}}", KEYS));
