@@ -74,7 +74,13 @@ import java.util.concurrent.ConcurrentMap;
  * operator), {@code replace(s, old, new[, n])}, {@code trimSuffix(s, suffix)}, {@code base64Encode},
  * {@code base64Decode}, {@code atoi}, {@code add}, {@code sub}, {@code mul}, {@code div}, {@code mod},
  * {@code seq(first, last)} (inclusive), {@code datetime()} (a {@code ZonedDateTime} from the clock; format
- * it with Pebble's {@code date} filter), {@code getenv(name[, default])} (names on the allow-list only).
+ * it with Pebble's {@code date} filter), {@code getenv(name[, default])} (names on the allow-list only),
+ * {@code get(key)}, {@code map(k, v, ...)}, {@code reverse}, {@code sortByLength}, {@code sortKVByLength},
+ * {@code parseBool}, {@code lookupIP(name)}, {@code lookupSRV(service, proto, name)} (names on
+ * {@link Builder#allowLookup} only), and Go's {@code printf}, {@code print}, {@code println}. For
+ * templates imported from confd: {@code goPrint} (a value as Go prints it), {@code goTruth},
+ * {@code goEq}, {@code goCmp}, {@code goRange}, {@code goLen}, {@code goIndex}, {@code goJson},
+ * {@code goJsonArray}, {@code goTimeFormat}, {@code goUnescape}.
  *
  * <h2>Filters</h2>
  * {@code sh}: the value as one literal POSIX shell word (single-quoted, {@code '} as {@code '\''}).
@@ -132,7 +138,7 @@ public final class PebbleRenderer implements Renderer {
         }
         this.engine = new PebbleEngine.Builder()
                 .loader(new DelegatingLoader(loaders))
-                .extension(new ConfdExtension(b.allowEnv, b.clock, System::getenv))
+                .extension(new ConfdExtension(b.allowEnv, b.allowLookup, b.clock, System::getenv))
                 .registerExtensionCustomizer(ContainsAsFunction::new)
                 .newLineTrimming(false)
                 .autoEscaping(false)
@@ -263,6 +269,7 @@ public final class PebbleRenderer implements Renderer {
         private String classpathPrefix = BUILT_IN_PREFIX;
         private final Map<String, String> inline = new LinkedHashMap<>();
         private Set<String> allowEnv = Set.of();
+        private Set<String> allowLookup = Set.of();
         private Clock clock = Clock.systemDefaultZone();
         private final Map<String, Object> variables = new LinkedHashMap<>();
         private int maxRenderedSize = DEFAULT_MAX_RENDERED_SIZE;
@@ -348,6 +355,16 @@ public final class PebbleRenderer implements Renderer {
         /** The environment variables {@code getenv} may read (replaces the previous set; default none). */
         public Builder allowEnv(Set<String> names) {
             this.allowEnv = Set.copyOf(names);
+            return this;
+        }
+
+        /**
+         * The names {@code lookupIP} and {@code lookupSRV} may resolve: {@code example.com}, or
+         * {@code *.example.com} for the names below it (replaces the previous set; default none: every
+         * lookup fails naming the name).
+         */
+        public Builder allowLookup(Set<String> names) {
+            this.allowLookup = Set.copyOf(names);
             return this;
         }
 

@@ -35,10 +35,11 @@ import java.util.regex.Pattern;
  * @param watches    what to watch and what to do
  * @param notifications key {@code notify}: where every watch's outcomes are sent (webhooks, Slack); a watch's own {@code notify}
  *                   entries are added to these for that watch; empty by default
+ * @param templates  what template functions may reach: {@code getenv}'s and the DNS lookups' allow-lists
  */
 public record RunnerConfig(EtcdConfig etcd, KubernetesConfig kubernetes, String registry, RunnerSettings runner,
                            List<WatchConfig> watches,
-                           @JsonProperty("notify") List<NotifyConfig> notifications) {
+                           @JsonProperty("notify") List<NotifyConfig> notifications, TemplatesConfig templates) {
 
     private static final Pattern REGISTRY = Pattern.compile(
             "[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*");
@@ -53,6 +54,7 @@ public record RunnerConfig(EtcdConfig etcd, KubernetesConfig kubernetes, String 
         runner = runner == null ? new RunnerSettings(null, null, null, null, null, null, null, null, null, null, null, null) : runner;
         watches = List.copyOf(watches == null ? List.of() : watches);
         notifications = NotifyConfig.list("notify", notifications);
+        templates = templates == null ? new TemplatesConfig(null, null) : templates;
         if (watches.isEmpty()) {
             throw new KeyProblem("watches", "at least one watch is required");
         }

@@ -86,19 +86,19 @@ class ImportConfdTest {
         assertTrue(p.startsWith("{# set the image #}\n{% set d = json(getv(\"/trigger\")) %}\n"), p);
         assertTrue(p.contains("# tag: {{ d.imageTag | oneline }}\n"), p);
         assertTrue(p.contains("kubectl -n {{ d.k8sNamespace | sh }} set image deployments/{{ d.appName | sh }}-{{ d.svcName | sh }} x={{ getv(\"/image\") | sh }}"), p);
-        assertTrue(p.contains("{%- if (d.action == \"deploy\") %}ok{% elseif (not exists(\"/x\")) %}no{% endif -%}"), p);
-        assertTrue(p.contains("{% for k in ls(\"/apps\") %}{% set i = loop.index %}{{ toUpper(k) | sh }}{% endfor %}"), p);
+        assertTrue(p.contains("| sh }}{% if (d.action == \"deploy\") %}ok{% elseif (not exists(\"/x\")) %}no{% endif %}"
+                + "{% for __r1 in goRange(ls(\"/apps\")) %}{{ toUpper(__r1.v) | sh }}{% endfor %}"), p);
     }
 
     @Test
     void untranslatableActionsAreListedWithTheirLine() {
-        GoTemplates.Result r = GoTemplates.translate("t.tmpl", "a\n{{printf \"%s\" .Name}}\n{{with $x}}y{{end}}\n{{.}}");
+        GoTemplates.Result r = GoTemplates.translate("t.tmpl", "a\n{{html \"%s\" 1}}\n{{with $x}}y{{end}}\n{{template \"x\"}}");
         assertEquals(3, r.untranslated().size(), r.untranslated().toString());
         assertTrue(r.pebble().contains("y{# end of the untranslated with #}"), r.pebble());
-        assertTrue(r.untranslated().get(0).startsWith("t.tmpl:2: {{printf \"%s\" .Name}}"), r.untranslated().toString());
+        assertTrue(r.untranslated().get(0).startsWith("t.tmpl:2: {{html \"%s\" 1}}"), r.untranslated().toString());
         assertTrue(r.untranslated().get(0).contains("no equivalent"), r.untranslated().toString());
         assertTrue(r.untranslated().get(1).startsWith("t.tmpl:3: {{with $x}}"), r.untranslated().toString());
-        assertTrue(r.pebble().contains("{# import-confd could not translate: {{printf \"%s\" .Name}} #}"), r.pebble());
+        assertTrue(r.pebble().contains("{# import-confd could not translate: {{html \"%s\" 1}} #}"), r.pebble());
     }
 
     private static final String REFUSED_CALL = "import_confd_refused_an_unsafe_action_see_the_comment_before_it()";
@@ -209,7 +209,7 @@ class ImportConfdTest {
     void aRangeBodyIsCheckedFromWhereItsPreviousRunEnded() {
         GoTemplates.Result r = translateScript("{{range $x := ls \"/a\"}}echo {{$x}}\n{{end}}");
         assertEquals(List.of(), r.untranslated());
-        assertTrue(r.pebble().contains("echo {{ x | sh }}\n"), r.pebble());
+        assertTrue(r.pebble().contains("echo {{ __r1.v | sh }}\n"), r.pebble());
         r = translateScript("{{range $x := ls \"/a\"}}{{$d.imageTag}} \"{{end}}\n");
         assertRefused(r, 2, "inside a double-quoted string");
     }
@@ -259,6 +259,24 @@ class ImportConfdTest {
         String yaml = Files.readString(out.resolve("o/cicd.yaml"));
         assertTrue(yaml.contains("# from conf.d/evil.toml, dest = \"/tmp/evil.cmd\"\n"), yaml);
         assertTrue(r.out().contains("dest = \"/tmp/../tmp/evil.cmd\" is normalised \"/tmp/evil.cmd\""), r.out());
+    }
+
+    @Test
+    void anImportWithUntranslatedActionsExitsZeroListingThemUnlessNothingUsableIsLeft() throws IOException {
+        Path dir = confdDir("evil.tmpl");
+        Files.writeString(dir.resolve("templates/evil.tmpl"), "echo {{getv \"/trigger\"}}\n{{template \"x\"}}\n");
+        CliTestSupport.Run r = CliTestSupport.run("import-confd", dir.toString(), "-o", out.resolve("o").toString());
+        assertEquals(2, r.exitCode(), r.toString());
+        assertTrue(r.out().contains("templates/evil.tmpl:2: {{template \"x\"}} (nested templates are not translated)"), r.out());
+        assertTrue(r.err().contains("nothing usable: every template has an action that was not translated"), r.err());
+
+        Files.writeString(dir.resolve("conf.d/good.toml"), "[template]\nprefix = \"/cicd/good\"\nsrc = \"good.tmpl\"\n"
+                + "keys = [\"/trigger\"]\n");
+        Files.writeString(dir.resolve("templates/good.tmpl"), "{{range ls \"/\"}}echo {{.}}\n{{end}}");
+        r = CliTestSupport.run("import-confd", dir.toString(), "-o", out.resolve("o2").toString());
+        assertEquals(0, r.exitCode(), r.toString());
+        assertTrue(r.out().contains("watches: evil, good"), r.out());
+        assertTrue(r.out().contains("templates/evil.tmpl:2: {{template \"x\"}}"), r.out());
     }
 
     @Test

@@ -20,6 +20,7 @@ import java.util.function.UnaryOperator;
  * Pebble functions modelled on confd's template functions, plus the {@code sh} and {@code oneline}
  * filters. The functions live in a table ({@link FunctionTable}) filled by job: the watch's keys
  * ({@link KeyFunctions}), text, paths and JSON ({@link TextFunctions}), numbers ({@link NumberFunctions}),
+ * Go's built-ins and confd's list functions ({@link GoTemplateFunctions}), DNS ({@link LookupFunctions}),
  * and the environment ({@code datetime}, {@code getenv}, here).
  *
  * <p>The per-render state (the watch's keys and the event) is read from the context variable
@@ -34,24 +35,30 @@ public final class ConfdExtension extends AbstractExtension {
     public static final int SEQ_MAX = 100_000;
 
     private final Set<String> allowEnv;
+    private final Set<String> allowLookup;
     private final Clock clock;
     private final UnaryOperator<String> env;
     private final Map<String, Function> functions;
     private final Map<String, Filter> filters;
 
     /**
-     * @param allowEnv environment variables {@code getenv} may read
-     * @param clock    what {@code datetime()} reads
-     * @param env      the environment ({@code System::getenv} in production)
+     * @param allowEnv    environment variables {@code getenv} may read
+     * @param allowLookup names {@code lookupIP} and {@code lookupSRV} may resolve ({@code *.domain} for the
+     *                    names below a domain)
+     * @param clock       what {@code datetime()} reads
+     * @param env         the environment ({@code System::getenv} in production)
      */
-    public ConfdExtension(Set<String> allowEnv, Clock clock, UnaryOperator<String> env) {
+    public ConfdExtension(Set<String> allowEnv, Set<String> allowLookup, Clock clock, UnaryOperator<String> env) {
         this.allowEnv = Collections.unmodifiableSet(new TreeSet<>(allowEnv));
+        this.allowLookup = Collections.unmodifiableSet(new TreeSet<>(allowLookup));
         this.clock = Objects.requireNonNull(clock, "clock");
         this.env = Objects.requireNonNull(env, "env");
         FunctionTable table = new FunctionTable();
         KeyFunctions.register(table);
         TextFunctions.register(table);
         NumberFunctions.register(table);
+        GoTemplateFunctions.register(table);
+        LookupFunctions.register(table, this.allowLookup);
         registerEnvironment(table);
         this.functions = table.build();
         this.filters = Map.of(

@@ -25,6 +25,12 @@ final class FunctionTable {
         return this;
     }
 
+    /** Adds a function taking any number of positional arguments, read through {@link Args#list()}. */
+    FunctionTable varargs(String name, Body body) {
+        functions.put(name, new TableFunction(name, null, 0, body));
+        return this;
+    }
+
     Map<String, Function> build() {
         return Collections.unmodifiableMap(new LinkedHashMap<>(functions));
     }
@@ -54,6 +60,15 @@ final class FunctionTable {
             this.self = self;
             this.context = context;
             this.line = line;
+        }
+
+        /** The positional arguments of a {@link #varargs} function, in order. */
+        java.util.List<Object> list() {
+            java.util.List<Object> out = new java.util.ArrayList<>();
+            for (int i = 0; values.containsKey(String.valueOf(i)); i++) {
+                out.add(values.get(String.valueOf(i)));
+            }
+            return out;
         }
 
         boolean has(String name) {

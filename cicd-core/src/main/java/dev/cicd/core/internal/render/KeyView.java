@@ -46,13 +46,16 @@ public final class KeyView {
                 + "'; present: " + keys.keySet() + ")";
     }
 
-    /** Key/value pairs whose key matches the glob, sorted by key; each a map with {@code key} and {@code value}. */
-    public List<Map<String, String>> gets(String pattern) {
+    /**
+     * Key/value pairs whose key matches the glob, sorted by key (as confd's memkv does); each a
+     * {@link KVPair} read as {@code key}/{@code value} or {@code Key}/{@code Value}.
+     */
+    public List<KVPair> gets(String pattern) {
         Pattern p = GoPath.compile(pattern);
-        List<Map<String, String>> out = new ArrayList<>();
+        List<KVPair> out = new ArrayList<>();
         for (Map.Entry<String, String> e : keys.entrySet()) {
             if (p.matcher(e.getKey()).matches()) {
-                out.add(Map.of("key", e.getKey(), "value", e.getValue()));
+                out.add(new KVPair(e.getKey(), e.getValue()));
             }
         }
         return Collections.unmodifiableList(out);

@@ -45,6 +45,9 @@ final class TextFunctions {
                 a -> Base64.getEncoder().encodeToString(a.str("s").getBytes(StandardCharsets.UTF_8)));
         t.fn("base64Decode", List.of("s"), 1, a -> {
             try {
+                if (a.str("s").length() % 4 != 0) { // Go's StdEncoding needs the padding Java's decoder would not
+                    throw new IllegalArgumentException("illegal base64 data: the length is not a multiple of 4");
+                }
                 return new String(Base64.getDecoder().decode(a.str("s")), StandardCharsets.UTF_8);
             } catch (IllegalArgumentException e) {
                 throw a.fail("base64Decode: '" + ShellText.oneLine(a.str("s")) + "' is not base64: " + e.getMessage());

@@ -54,6 +54,12 @@ final class ImportConfdCommand implements Callable<Integer> {
                 o.println("  - " + n);
             }
         }
+        if (!r.incomplete().isEmpty() && r.incomplete().size() == r.templates().size()) {
+            o.flush();
+            spec.commandLine().getErr().println("nothing usable: every template has an action that was not translated"
+                    + " (listed above); fix them in the confd templates and import again");
+            return dev.cicd.runner.ExitCodes.USAGE;
+        }
         o.println("next: java -jar cicd.jar run -c " + r.config() + "   then   java -jar cicd.jar selftest -c " + r.config());
         o.flush();
         return 0;

@@ -37,12 +37,17 @@ import java.util.stream.Stream;
  */
 public final class ConfdImporter {
 
-    /** What an import wrote and what it could not carry over. */
-    public record Report(Path config, List<Path> templates, List<String> watches, List<String> notTranslated) {
+    /**
+     * What an import wrote and what it could not carry over; {@code incomplete} names the written templates
+     * with an action that was not translated (they do not render as confd rendered them).
+     */
+    public record Report(Path config, List<Path> templates, List<String> watches, List<String> notTranslated,
+            List<Path> incomplete) {
         public Report {
             templates = List.copyOf(templates);
             watches = List.copyOf(watches);
             notTranslated = List.copyOf(notTranslated);
+            incomplete = List.copyOf(incomplete);
         }
     }
 
@@ -80,6 +85,7 @@ public final class ConfdImporter {
         List<String> notes = new ArrayList<>();
         List<String> names = new ArrayList<>();
         List<Path> written = new ArrayList<>();
+        List<Path> incomplete = new ArrayList<>();
         StringBuilder yaml = new StringBuilder();
         yaml.append("# Imported from ").append(confdDir.toAbsolutePath().normalize()).append(" by `cicd import-confd`.\n");
         yaml.append("# confd wrote each rendered template to `dest` and ran `reload_cmd`; here the rendered plan\n");
@@ -137,6 +143,9 @@ public final class ConfdImporter {
                 Files.createDirectories(outFile.getParent());
                 Files.writeString(outFile, r.pebble());
                 written.add(outFile);
+                if (!r.untranslated().isEmpty()) {
+                    incomplete.add(outFile);
+                }
 
                 yaml.append("  - name: ").append(name).append('\n');
                 yaml.append("    # from ").append(rel);
@@ -158,7 +167,7 @@ public final class ConfdImporter {
             Path config = outDir.resolve("cicd.yaml");
             Files.writeString(config, yaml.toString());
             notes.add(0, "reload_cmd and dest of every resource were replaced by running the rendered plan with bash");
-            return new Report(config, written, names, notes);
+            return new Report(config, written, names, notes, incomplete);
         } catch (IOException e) {
             throw new UncheckedIOException("writing the import into " + outDir + " failed: " + e.getMessage(), e);
         }

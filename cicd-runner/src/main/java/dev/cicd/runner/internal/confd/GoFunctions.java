@@ -1,68 +1,87 @@
 package dev.cicd.runner.internal.confd;
 
+import dev.cicd.runner.internal.confd.GoPipeline.Expr;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
- * A Go template function call, with its arguments already translated, as a Pebble expression: the
- * comparison functions ({@code eq} -> {@code ==} ...), {@code and}, {@code or}, {@code not}, {@code len},
- * {@code index}, and confd's functions the runner's renderer provides ({@link #FUNCTIONS}).
+ * A Go template function call, with its arguments already translated, as a Pebble expression: Go's
+ * built-ins ({@code eq} -> {@code ==}, {@code lt} -> {@code goCmp(a, b) < 0}, {@code and}/{@code or}/
+ * {@code not} on Go's truth, {@code len}, {@code index}, {@code printf}, {@code print}, {@code println})
+ * and confd's functions, which the renderer provides under the same names ({@link #FUNCTIONS}).
  */
 final class GoFunctions {
 
-    /** confd functions the runner's renderer provides under the same name. */
-    static final Set<String> FUNCTIONS = Set.of("getv", "exists", "gets", "getvs", "ls", "lsdir", "json", "jsonArray",
-            "base", "dir", "split", "join", "toUpper", "toLower", "contains", "replace", "trimSuffix", "base64Encode",
-            "base64Decode", "atoi", "add", "sub", "mul", "div", "mod", "seq", "datetime", "getenv");
+    /** confd functions the renderer provides under the same name. */
+    static final Set<String> FUNCTIONS = Set.of("get", "getv", "exists", "gets", "getvs", "ls", "lsdir", "json",
+            "jsonArray", "base", "dir", "split", "join", "toUpper", "toLower", "contains", "replace", "trimSuffix",
+            "base64Encode", "base64Decode", "atoi", "add", "sub", "mul", "div", "mod", "seq", "datetime", "getenv",
+            "map", "reverse", "sortByLength", "sortKVByLength", "parseBool", "lookupIP", "lookupSRV", "printf", "print",
+            "println");
 
-    private static final Map<String, String> BINARY = Map.of("eq", "==", "ne", "!=", "lt", "<", "le", "<=", "gt", ">",
-            "ge", ">=");
+    /** Functions whose value is a boolean, usable as a condition as it is. */
+    private static final Set<String> BOOLEAN = Set.of("exists", "contains", "parseBool");
+
+    private static final Map<String, String> ORDER = Map.of("lt", "<", "le", "<=", "gt", ">", "ge", ">=");
 
     private GoFunctions() {
     }
 
-    /** {@code fn} applied to {@code args}; every compound translation is parenthesised. */
-    static String call(String fn, List<String> args) {
-        if (BINARY.containsKey(fn)) {
+    /**
+     * {@code fn} applied to {@code args}, calling the renderer's {@code as} for a confd function; every
+     * compound translation is parenthesised.
+     */
+    static Expr call(String fn, String as, List<Expr> args) {
+        if (ORDER.containsKey(fn)) {
             need(fn, args, 2);
-            return "(" + args.get(0) + " " + BINARY.get(fn) + " " + args.get(1) + ")";
+            return new Expr("(goCmp(" + args.get(0).text() + ", " + args.get(1).text() + ") " + ORDER.get(fn) + " 0)", true);
         }
         switch (fn) {
+            case "eq", "ne" -> {
+                if (args.size() < 2 || (fn.equals("ne") && args.size() != 2)) {
+                    throw new Untranslatable(fn + (fn.equals("eq") ? " needs at least two arguments" : " needs 2 arguments"));
+                }
+                String e = args.size() == 2 ? "(" + args.get(0).text() + " == " + args.get(1).text() + ")"
+                        : "goEq(" + texts(args) + ")";
+                return new Expr(fn.equals("ne") ? "(not " + e + ")" : e, true);
+            }
             case "and", "or" -> {
                 if (args.size() < 2) {
                     throw new Untranslatable(fn + " needs at least two arguments");
                 }
-                return "(" + String.join(" " + fn + " ", args) + ")";
+                return new Expr("(" + args.stream().map(Expr::condition).collect(Collectors.joining(" " + fn + " ")) + ")",
+                        true);
             }
             case "not" -> {
                 need(fn, args, 1);
-                return "(not " + args.get(0) + ")";
+                return new Expr("(not " + args.get(0).condition() + ")", true);
             }
             case "len" -> {
                 need(fn, args, 1);
-                return "(" + args.get(0) + " | length)";
+                return new Expr("goLen(" + args.get(0).text() + ")", false);
             }
             case "index" -> {
-                if (args.size() < 2) {
-                    throw new Untranslatable("index needs a collection and a key");
+                if (args.isEmpty()) {
+                    throw new Untranslatable("index needs a collection");
                 }
-                StringBuilder b = new StringBuilder(args.get(0));
-                for (String a : args.subList(1, args.size())) {
-                    b.append('[').append(a).append(']');
-                }
-                return b.toString();
+                return new Expr("goIndex(" + texts(args) + ")", false);
             }
             default -> {
                 if (!FUNCTIONS.contains(fn)) {
                     throw new Untranslatable("function '" + fn + "' has no equivalent");
                 }
-                return fn + "(" + String.join(", ", args) + ")";
+                return new Expr(as + "(" + texts(args) + ")", BOOLEAN.contains(fn));
             }
         }
     }
 
-    private static void need(String fn, List<String> args, int n) {
+    private static String texts(List<Expr> args) {
+        return args.stream().map(Expr::text).collect(Collectors.joining(", "));
+    }
+
+    private static void need(String fn, List<Expr> args, int n) {
         if (args.size() != n) {
             throw new Untranslatable(fn + " needs " + n + " argument" + (n == 1 ? "" : "s"));
         }

@@ -9,9 +9,14 @@ import java.util.Set;
 /**
  * Translates confd's Go templates into Pebble templates for the runner's renderer, action by action:
  * {@code {{if exists "/k"}}} -> {@code {% if exists("/k") %}}, {@code {{$d := json (getv "/k")}}} ->
- * {@code {% set d = json(getv("/k")) %}}, {@code {{$d.field}}} -> {@code {{ d.field | sh }}}, {@code getv},
- * {@code else}, {@code end}, {@code range $v := ...}, comments, pipelines ({@code x | f a} -> {@code f(a, x)}),
- * comparison and logic functions, and confd's functions the renderer provides.
+ * {@code {% set d = json(getv("/k")) %}}, {@code {{$d.field}}} -> {@code {{ d.field | sh }}}; {@code if},
+ * {@code else if}, {@code else}, {@code range} over any pipeline (the dot, {@code .Key}, {@code .Value},
+ * {@code $i, $v :=}, {@code else}), {@code with}, nested blocks with Go's scoping, comments, pipelines
+ * ({@code x | f a} -> {@code f(a, x)}), Go's built-ins ({@code eq}, {@code and}, {@code printf}, {@code len},
+ * {@code index} ...) and confd's functions the renderer provides. Go's trim markers ({@code {{-} and
+ * {@code -}}}) are applied here: the white space they remove is left out of the Pebble text.
+ *
+ * <p>{@link Output#FILE} prints values as Go does ({@code goPrint}), so the render is what confd wrote.
  *
  * <p>The plan is a bash script (the import's action is {@code shell}), and every printed value is made
  * safe for it by where it lands ({@link ShellContext}): {@code | sh} (one quoted word) in a plain word of
@@ -30,6 +35,13 @@ import java.util.Set;
  * translates the expressions.
  */
 public final class GoTemplates {
+
+    /**
+     * What a printed value is written as: {@link #SHELL} quotes it for the bash script the rendered plan
+     * is ({@code | sh}, {@code | oneline}, refused where quoting does not protect it); {@link #FILE} writes
+     * it as confd wrote it into {@code dest}, byte for byte ({@code goPrint}: Go's formatting).
+     */
+    public enum Output { SHELL, FILE }
 
     /** The result: the Pebble text, and one entry per construct not translated. */
     public record Result(String pebble, List<String> untranslated) {
@@ -54,23 +66,31 @@ public final class GoTemplates {
     private final ShellContext shell = new ShellContext();
     private final TemplateBranches branches;
     private final GoTags tags;
+    private final Output output;
     private boolean trimNext;
     private int line = 1;
     private int offset;
 
-    private GoTemplates(String name, String src, Map<Integer, ShellContext.Snapshot> seeds, Set<Integer> giveUp) {
+    private GoTemplates(String name, String src, Output output, Map<Integer, ShellContext.Snapshot> seeds,
+            Set<Integer> giveUp) {
         this.name = name;
         this.src = src;
+        this.output = output;
         this.branches = new TemplateBranches(shell, seeds, giveUp);
-        this.tags = new GoTags(branches);
+        this.tags = new GoTags(branches, new GoScope(output == Output.FILE));
+    }
+
+    /** Translates one template for a shell plan ({@link Output#SHELL}). */
+    public static Result translate(String name, String src) {
+        return translate(name, src, Output.SHELL);
     }
 
     /** Translates one template; {@code name} is used in the list of what was not translated. */
-    public static Result translate(String name, String src) {
+    public static Result translate(String name, String src, Output output) {
         Map<Integer, ShellContext.Snapshot> seeds = new HashMap<>();
         Set<Integer> giveUp = Set.of();
         for (int pass = 1; ; pass++) {
-            GoTemplates t = new GoTemplates(name, src, seeds, giveUp);
+            GoTemplates t = new GoTemplates(name, src, output, seeds, giveUp);
             Result r = t.run();
             if (t.branches.unstable().isEmpty() || pass > PASSES) {
                 return r;
@@ -97,8 +117,10 @@ public final class GoTemplates {
                 break;
             }
             String inner = src.substring(open + 2, close);
-            boolean trimLeft = inner.startsWith("-") && (inner.length() == 1 || Character.isWhitespace(inner.charAt(1)));
-            boolean trimRight = inner.endsWith("-") && inner.length() > 1 && Character.isWhitespace(inner.charAt(inner.length() - 2));
+            // Go trims only with "{{- " and " -}}": the dash next to the delimiter, then ASCII white space
+            boolean trimLeft = inner.length() > 1 && inner.startsWith("-") && SPACE.indexOf(inner.charAt(1)) >= 0;
+            boolean trimRight = inner.length() > 1 && inner.endsWith("-")
+                    && SPACE.indexOf(inner.charAt(inner.length() - 2)) >= 0;
             text(src.substring(pos, open), trimLeft);
             String body = inner.substring(trimLeft ? 1 : 0, inner.length() - (trimRight ? 1 : 0)).trim();
             offset = open;
@@ -112,6 +134,9 @@ public final class GoTemplates {
         }
         return new Result(out.toString(), untranslated);
     }
+
+    /** The white space Go's trim markers remove. */
+    private static final String SPACE = " \t\r\n";
 
     private int closing(int open) {
         int i = open + 2;
@@ -138,17 +163,32 @@ public final class GoTemplates {
         return -1;
     }
 
-    /** Literal text; the shell sees it as the script will, with the whitespace the actions around it trim. */
+    /**
+     * Literal text, without the white space the actions around it trim (Go's {@code {{-} and {@code -}}}
+     * remove all of it on their side, newlines included); the shell sees it as the script will.
+     */
     private void text(String t, boolean trimEnd) {
-        if (t.contains("{%") || t.contains("{#")) {
-            out.append("{% verbatim %}").append(t).append("{% endverbatim %}");
-        } else {
-            out.append(t);
-        }
         line += count(t);
-        String script = trimNext ? t.replaceFirst("^[ \\t\\r\\n]+", "") : t;
-        shell.feed(trimEnd ? script.replaceFirst("[ \\t\\r\\n]+$", "") : script);
+        String kept = trimNext ? t.replaceFirst("^[ \\t\\r\\n]+", "") : t;
+        kept = trimEnd ? kept.replaceFirst("[ \\t\\r\\n]+$", "") : kept;
         trimNext = false;
+        literal(kept);
+        shell.feed(kept);
+    }
+
+    /**
+     * Text Pebble must print as it is: a {@code {} that would open a Pebble delimiter with the next
+     * character ({@code {{}, {@code {%}, {@code {#}), or with what follows the text, is printed as a string.
+     */
+    private void literal(String t) {
+        for (int i = 0; i < t.length(); i++) {
+            char c = t.charAt(i);
+            if (c == '{' && (i + 1 == t.length() || "{%#".indexOf(t.charAt(i + 1)) >= 0)) {
+                out.append("{{ \"{\" }}");
+            } else {
+                out.append(c);
+            }
+        }
     }
 
     private static int count(String s) {
@@ -162,8 +202,8 @@ public final class GoTemplates {
     }
 
     private void action(String body, String original, boolean trimLeft, boolean trimRight) {
-        String l = trimLeft ? "-" : "";
-        String r = trimRight ? "-" : "";
+        String l = "";
+        String r = "";
         if (body.startsWith("/*")) {
             String c = body.endsWith("*/") ? body.substring(2, body.length() - 2) : body.substring(2);
             out.append("{#").append(l).append(c.replace("#}", "# }")).append(r).append("#}");
@@ -176,13 +216,15 @@ public final class GoTemplates {
             } else if (tag != null) {
                 out.append("{%").append(l).append(' ').append(tag).append(' ').append(r).append("%}");
             } else {
-                String expr = new GoPipeline(body).pipeline();
+                String expr = tags.print(body);
                 Where where = shell.where();
-                if (where.kind() == Where.Kind.REFUSED) {
+                if (output == Output.SHELL && where.kind() == Where.Kind.REFUSED) {
                     untranslated.add(name + ":" + line + ": " + original.replace("\n", " ") + " (" + where.reason() + ")");
                     out.append("{#").append(l).append(" import-confd refused ").append(original.replace("#}", "# }"))
                             .append(": ").append(where.reason()).append(" #}{{ ").append(REFUSED).append("() ").append(r)
                             .append("}}");
+                } else if (output == Output.FILE) {
+                    out.append("{{ goPrint(").append(expr).append(") }}");
                 } else {
                     String filter = where.kind() == Where.Kind.COMMENT_LINE ? "| oneline" : "| sh";
                     out.append("{{").append(l).append(' ').append(expr).append(' ').append(filter).append(' ').append(r).append("}}");

@@ -59,9 +59,9 @@ final class TemplateBranches {
         branches.push(new Branch("if", line, offset, shell.snapshot()));
     }
 
-    /** A {@code with}, which is not translated: its body stays in the output unconditionally. */
-    void openWith(int line, int offset) {
-        branches.push(new Branch("with", line, offset, null));
+    /** A block that is not translated: its body stays in the output unconditionally. */
+    void openUntranslated(int line, int offset) {
+        branches.push(new Branch("untranslated", line, offset, null));
     }
 
     /** A {@code range} at {@code line}, action at {@code offset}. */

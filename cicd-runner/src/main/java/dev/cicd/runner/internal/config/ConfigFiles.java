@@ -81,7 +81,7 @@ public final class ConfigFiles {
                     w.onFailure(), directory(dir, w.manifestRoot(), "/watches/" + i + "/manifestRoot", ctx), w.allowedKinds(), w.maxValueBytes(),
                             verify(dir, w.verify(), "/watches/" + i + "/verify", ctx), w.notifications()));
         }
-        return new RunnerConfig(etcd, kube, c.registry(), settings, watches, c.notifications());
+        return new RunnerConfig(etcd, kube, c.registry(), settings, watches, c.notifications(), c.templates());
     }
 
     /** Key files of {@code verify} made absolute and checked; {@code env:} references stay as they are. */

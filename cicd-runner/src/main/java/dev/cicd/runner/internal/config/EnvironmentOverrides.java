@@ -26,7 +26,7 @@ import java.util.TreeMap;
 public final class EnvironmentOverrides {
 
     private static final String ENV_PREFIX = "CICD_";
-    private static final List<String> SECTIONS = List.of("ETCD", "KUBERNETES", "REGISTRY", "RUNNER", "WATCHES");
+    private static final List<String> SECTIONS = List.of("ETCD", "KUBERNETES", "REGISTRY", "RUNNER", "TEMPLATES", "WATCHES");
 
     private EnvironmentOverrides() {
     }

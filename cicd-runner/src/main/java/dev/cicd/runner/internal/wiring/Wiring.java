@@ -29,6 +29,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.Optional;
 
@@ -138,7 +139,8 @@ public final class Wiring {
 
     /** A renderer holding every watch's template, with the config's {@code registry} as a variable. */
     public static PebbleRenderer renderer(RunnerConfig c) {
-        PebbleRenderer.Builder b = PebbleRenderer.builder().variable(KubernetesTemplates.REGISTRY_VARIABLE, c.registry());
+        PebbleRenderer.Builder b = PebbleRenderer.builder().variable(KubernetesTemplates.REGISTRY_VARIABLE, c.registry())
+                .allowEnv(Set.copyOf(c.templates().allowEnv())).allowLookup(Set.copyOf(c.templates().allowLookup()));
         for (WatchConfig w : c.watches()) {
             b.template(templateName(w), templateSource(c, w));
         }

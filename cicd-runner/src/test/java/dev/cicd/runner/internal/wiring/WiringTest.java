@@ -48,6 +48,28 @@ class WiringTest {
     }
 
     @Test
+    void getenvAndLookupsReachOnlyWhatTheTemplatesKeyAllows() throws Exception {
+        Files.writeString(dir.resolve("env.peb"), "{{ getenv('PATH') | length > 0 }} {{ lookupIP('localhost') | length > 0 }}");
+        Path f = dir.resolve("env.yaml");
+        Files.writeString(f, """
+                templates:
+                  allowEnv: [PATH]
+                  allowLookup: [localhost]
+                watches:
+                  - {name: script, prefix: /cicd/script, keys: [/trigger], template: env.peb, action: shell}
+                """);
+        RunnerConfig c = RunnerConfig.load(f, Map.of());
+        assertEquals(List.of("PATH"), c.templates().allowEnv());
+        assertEquals(List.of("HOME", "USER"), RunnerConfig.load(f, Map.of("CICD_TEMPLATES_ALLOW_ENV", "HOME,USER")).templates().allowEnv());
+        assertEquals("true true", render(c, "script").text());
+
+        Files.writeString(f, "watches:\n  - {name: script, prefix: /cicd/script, keys: [/trigger], template: env.peb, action: shell}\n");
+        dev.cicd.core.CicdException e = org.junit.jupiter.api.Assertions.assertThrows(dev.cicd.core.CicdException.class,
+                () -> render(RunnerConfig.load(f, Map.of()), "script"));
+        assertTrue(e.getMessage().contains("getenv: environment variable 'PATH' is not on the allow-list []"), e.getMessage());
+    }
+
+    @Test
     void builtinRolloutTemplateUsesTheConfiguredRegistry() throws Exception {
         String plan = render(config(), "rollout").text();
         assertTrue(plan.contains("image: \"reg.example.com:5000/team/demo1-gateway:v1\""), plan);
