@@ -3,6 +3,7 @@ package dev.cicd.runner;
 import dev.cicd.runner.internal.config.Checks;
 import dev.cicd.runner.internal.config.KeyProblem;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The {@code runner} section: this runner process.
@@ -22,10 +23,13 @@ import java.time.Duration;
  * @param electionTtl  leader lease TTL, whole seconds, default 10 s
  * @param logFormat    the process log on stderr: {@code text} (default) or {@code json}, one object per
  *                     line; the command-line option {@code --log-format} wins over it
+ * @param templateEnv  names of the runner's environment variables templates may read with
+ *                     {@code getenv(name)} (confd's {@code getenv}); default none
  */
 public record RunnerSettings(String id, String group, Integer parallelism, String logDir, String workDir,
                              LogRetention logRetention, String statePrefix, String statusPrefix, String httpHost,
-                             Integer httpPort, Duration electionTtl, LogFormat logFormat) {
+                             Integer httpPort, Duration electionTtl, LogFormat logFormat,
+                             List<String> templateEnv) {
 
     /** Events that run at once when {@code parallelism} is not set. */
     public static final int DEFAULT_PARALLELISM = 16;
@@ -58,6 +62,16 @@ public record RunnerSettings(String id, String group, Integer parallelism, Strin
             throw new KeyProblem("electionTtl", "must be whole seconds, at least 2s, was " + electionTtl);
         }
         logFormat = logFormat == null ? LogFormat.TEXT : logFormat;
+        templateEnv = List.copyOf(templateEnv == null ? List.of() : templateEnv);
+        for (String n : templateEnv) {
+            if (n == null || !n.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                throw new KeyProblem("templateEnv", "must list environment variable names, was '" + n + "'");
+            }
+            if (n.startsWith("CICD_")) {
+                throw new KeyProblem("templateEnv", "'" + n + "': the runner's own CICD_* settings (credentials among "
+                        + "them) are never readable by templates");
+            }
+        }
     }
 
     /** How the process log is written. */

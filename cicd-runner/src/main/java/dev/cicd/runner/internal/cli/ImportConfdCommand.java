@@ -29,14 +29,19 @@ final class ImportConfdCommand implements Callable<Integer> {
             description = "Directory to write cicd.yaml and templates/ into (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--endpoints", split = ",", paramLabel = "URL", defaultValue = "http://127.0.0.1:2379",
-            description = "etcd endpoints to put into the config (confd's -node), comma-separated (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--endpoints", split = ",", paramLabel = "URL",
+            description = "etcd endpoints to put into the config (confd's -node), comma-separated (default: confd.toml's "
+                    + "nodes, else http://127.0.0.1:2379).")
     List<String> endpoints;
+
+    @Option(names = "--prefix", paramLabel = "PREFIX",
+            description = "confd's global -prefix, put before every resource's prefix (default: confd.toml's prefix, else /).")
+    String prefix;
 
     @Override
     public Integer call() {
         PrintWriter o = spec.commandLine().getOut();
-        ConfdImporter.Report r = ConfdImporter.importDir(dir, out, endpoints);
+        ConfdImporter.Report r = ConfdImporter.importDir(dir, out, endpoints == null ? List.of() : endpoints, prefix);
         o.println("wrote " + r.config());
         for (Path t : r.templates()) {
             o.println("wrote " + t);

@@ -49,6 +49,7 @@ public final class GoTemplates {
 
     private final String name;
     private final String src;
+    private final boolean script;
     private final StringBuilder out = new StringBuilder();
     private final List<String> untranslated = new ArrayList<>();
     private final ShellContext shell = new ShellContext();
@@ -58,8 +59,10 @@ public final class GoTemplates {
     private int line = 1;
     private int offset;
 
-    private GoTemplates(String name, String src, Map<Integer, ShellContext.Snapshot> seeds, Set<Integer> giveUp) {
+    private GoTemplates(String name, String src, boolean script, Map<Integer, ShellContext.Snapshot> seeds,
+            Set<Integer> giveUp) {
         this.name = name;
+        this.script = script;
         this.src = src;
         this.branches = new TemplateBranches(shell, seeds, giveUp);
         this.tags = new GoTags(branches);
@@ -67,10 +70,22 @@ public final class GoTemplates {
 
     /** Translates one template; {@code name} is used in the list of what was not translated. */
     public static Result translate(String name, String src) {
+        return translate(name, src, true);
+    }
+
+    /**
+     * Translates one template whose output is a file (the {@code file} action), not a script: values are
+     * printed as they are, as confd does.
+     */
+    public static Result translateFile(String name, String src) {
+        return translate(name, src, false);
+    }
+
+    private static Result translate(String name, String src, boolean script) {
         Map<Integer, ShellContext.Snapshot> seeds = new HashMap<>();
         Set<Integer> giveUp = Set.of();
         for (int pass = 1; ; pass++) {
-            GoTemplates t = new GoTemplates(name, src, seeds, giveUp);
+            GoTemplates t = new GoTemplates(name, src, script, seeds, giveUp);
             Result r = t.run();
             if (t.branches.unstable().isEmpty() || pass > PASSES) {
                 return r;
@@ -178,7 +193,9 @@ public final class GoTemplates {
             } else {
                 String expr = new GoPipeline(body).pipeline();
                 Where where = shell.where();
-                if (where.kind() == Where.Kind.REFUSED) {
+                if (!script) {
+                    out.append("{{").append(l).append(' ').append(expr).append(' ').append(r).append("}}");
+                } else if (where.kind() == Where.Kind.REFUSED) {
                     untranslated.add(name + ":" + line + ": " + original.replace("\n", " ") + " (" + where.reason() + ")");
                     out.append("{#").append(l).append(" import-confd refused ").append(original.replace("#}", "# }"))
                             .append(": ").append(where.reason()).append(" #}{{ ").append(REFUSED).append("() ").append(r)

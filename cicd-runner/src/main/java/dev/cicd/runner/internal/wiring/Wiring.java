@@ -138,7 +138,8 @@ public final class Wiring {
 
     /** A renderer holding every watch's template, with the config's {@code registry} as a variable. */
     public static PebbleRenderer renderer(RunnerConfig c) {
-        PebbleRenderer.Builder b = PebbleRenderer.builder().variable(KubernetesTemplates.REGISTRY_VARIABLE, c.registry());
+        PebbleRenderer.Builder b = PebbleRenderer.builder().variable(KubernetesTemplates.REGISTRY_VARIABLE, c.registry())
+                .allowEnv(java.util.Set.copyOf(c.runner().templateEnv()));
         for (WatchConfig w : c.watches()) {
             b.template(templateName(w), templateSource(c, w));
         }
