@@ -103,7 +103,7 @@ public final class ConfdImporter {
         List<String> names = new ArrayList<>();
         List<Path> written = new ArrayList<>();
         Set<String> env = new TreeSet<>();
-        boolean anyScript = false;
+        List<String> scripts = new ArrayList<>();
         StringBuilder watches = new StringBuilder();
         try {
             Path templatesOut = outDir.resolve("templates");
@@ -148,7 +148,7 @@ public final class ConfdImporter {
                 Files.writeString(outFile, r.pebble());
                 written.add(outFile);
                 if (script) {
-                    anyScript = true;
+                    scripts.add(name);
                     if (watchPrefix.equals("/")) {
                         notes.add(rel + ": no prefix (confd's default '/'); the watch got prefix /" + name
                                 + " and its keys must be adjusted: give every watch its own prefix");
@@ -174,9 +174,11 @@ public final class ConfdImporter {
             yaml.append("watches:\n").append(watches);
             Path config = outDir.resolve("cicd.yaml");
             Files.writeString(config, yaml.toString());
-            if (anyScript) {
-                notes.add(0, "reload_cmd and dest of every resource were replaced by running the rendered plan with bash"
-                        .replace("every resource", "the resources whose reload_cmd runs dest"));
+            if (scripts.size() == names.size()) {
+                notes.add(0, "reload_cmd and dest of every resource were replaced by running the rendered plan with bash");
+            } else if (!scripts.isEmpty()) {
+                notes.add(0, "reload_cmd and dest of " + String.join(", ", scripts) + " (reload_cmd runs dest, or no dest) "
+                        + "were replaced by running the rendered plan with bash");
             }
             return new Report(config, written, names, notes);
         } catch (IOException e) {

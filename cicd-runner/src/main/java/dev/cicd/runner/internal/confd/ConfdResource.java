@@ -27,10 +27,14 @@ final class ConfdResource {
     /**
      * Whether {@code reload_cmd} runs {@code dest} as a script: it calls a shell ({@code bash}, {@code sh},
      * {@code source}...) and names the dest (its path, or a path ending in its file name, e.g.
-     * {@code reload/rollout.cmd} after a {@code cd}).
+     * {@code reload/rollout.cmd} after a {@code cd}). A resource without {@code dest} has no file to
+     * write either.
      */
     static boolean runsDestAsScript(Map<String, Object> t) {
-        if (!(t.get("reload_cmd") instanceof String reload) || !(t.get("dest") instanceof String dest) || dest.isBlank()) {
+        if (!(t.get("dest") instanceof String dest) || dest.isBlank()) {
+            return true; // no file to write: the rendered plan can only run
+        }
+        if (!(t.get("reload_cmd") instanceof String reload)) {
             return false;
         }
         String[] words = reload.split("[\\s;&|()]+");
