@@ -61,7 +61,7 @@ class ConfdFixtureTest {
     }
 
     /** The fixture copied into {@code dir/confd}, every dest moved from /tmp/cicd-confd-fixture into {@code dir/out}. */
-    private Path fixture() throws Exception {
+    static Path fixture(Path dir) throws Exception {
         Path from = Path.of(ConfdFixtureTest.class.getResource("/confd-fixture/confd.toml").toURI()).getParent();
         Path to = dir.resolve("confd");
         try (Stream<Path> s = Files.walk(from)) {
@@ -78,16 +78,22 @@ class ConfdFixtureTest {
         return to;
     }
 
-    private Path importFixture() throws Exception {
+    private Path importFixture(String group) throws Exception {
         for (Map.Entry<String, String> e : KEYS.entrySet()) {
             put(e.getKey(), e.getValue());
         }
-        Path confd = fixture();
+        return importConfd(fixture(dir), group);
+    }
+
+    /** {@code import-confd} of {@code confd} into {@code dir/cicd}, the runner group set to {@code group}. */
+    private Path importConfd(Path confd, String group) throws Exception {
         CliTestSupport.Run imported = CliTestSupport.run("import-confd", confd.toString(), "-o", dir.resolve("cicd").toString(),
                 "--endpoints", etcd.endpoints().get(0).toString());
         assertEquals(0, imported.exitCode(), imported.toString());
         assertTrue(imported.out().contains("the config loads and validates"), imported.out());
-        return dir.resolve("cicd/cicd.yaml");
+        Path cfg = dir.resolve("cicd/cicd.yaml");
+        Files.writeString(cfg, Files.readString(cfg).replace("  logDir: logs\n", "  logDir: logs\n  group: " + group + "\n"));
+        return cfg;
     }
 
     private String expected(String name) throws Exception {
@@ -101,7 +107,7 @@ class ConfdFixtureTest {
 
     @Test
     void basicExistsManykeysAndPrefixResourcesRenderWhatConfdWritesAndFollowChanges() throws Exception {
-        Path cfg = importFixture();
+        Path cfg = importFixture("fixture-basic");
         CliTestSupport.Run once = CliTestSupport.run("once", "-c", cfg.toString());
         for (String f : List.of("basic.conf", "exists.conf", "manykeys.conf", "prefix.conf")) {
             assertEquals(expected(f), produced(f), f + "\n" + once);
@@ -122,7 +128,7 @@ class ConfdFixtureTest {
     /** These need the translation of range, .Key/.Value and printf (the template-language work). */
     @Test
     void iterationAndNestedResourcesRenderWhatConfdWrites() throws Exception {
-        Path cfg = importFixture();
+        Path cfg = importFixture("fixture-range");
         CliTestSupport.Run once = CliTestSupport.run("once", "-c", cfg.toString());
         assertEquals(expected("iteration.conf"), produced("iteration.conf"), once.toString());
         assertEquals(expected("nested.conf"), produced("nested.conf"), once.toString());
@@ -132,5 +138,48 @@ class ConfdFixtureTest {
         assertEquals(expected("iteration.conf").replace("    server 10.0.1.11:8080;\n",
                 "    server 10.0.1.11:8080;\n    server 10.0.1.12:8080;\n").replace("# app2\n", "# app2\n    server 10.0.1.12:8080; # app3\n"),
                 produced("iteration.conf"), again.toString());
+    }
+
+    @Test
+    void aFailedCheckKeepsTheOldFileAFailedReloadRestoresItAndTheSameValueIsTriedAgain() throws Exception {
+        Path confd = dir.resolve("checked");
+        Files.createDirectories(confd.resolve("conf.d"));
+        Files.createDirectories(confd.resolve("templates"));
+        Path conf = dir.resolve("out/app.conf");
+        Path reloadFails = dir.resolve("reload-fails");
+        Files.createDirectories(conf.getParent());
+        Files.writeString(confd.resolve("templates/app.conf.tmpl"), "port={{getv \"/checked/port\"}}\n");
+        Files.writeString(confd.resolve("conf.d/app.toml"), """
+                [template]
+                src = "app.conf.tmpl"
+                dest = "%s"
+                keys = ["/checked/port"]
+                check_cmd = "grep -qx 'port=[0-9]*' {{.src}}"
+                reload_cmd = "echo reloaded >> %s; test ! -e %s"
+                """.formatted(conf, dir.resolve("reloads"), reloadFails));
+        put("/checked/port", "80");
+        Path cfg = importConfd(confd, "fixture-checked");
+        CliTestSupport.Run first = CliTestSupport.run("once", "-c", cfg.toString());
+        assertEquals(0, first.exitCode(), first.toString());
+        assertEquals("port=80\n", Files.readString(conf));
+
+        put("/checked/port", "eighty"); // check_cmd refuses it: confd keeps the old file
+        CliTestSupport.Run checked = CliTestSupport.run("once", "-c", cfg.toString());
+        assertEquals(1, checked.exitCode(), checked.toString());
+        assertEquals("port=80\n", Files.readString(conf));
+        assertEquals(List.of("reloaded"), Files.readAllLines(dir.resolve("reloads")), "no reload after a failed check");
+
+        Files.writeString(reloadFails, "");
+        put("/checked/port", "81"); // reload_cmd fails: the previous file is put back, the outcome is failed
+        CliTestSupport.Run reload = CliTestSupport.run("once", "-c", cfg.toString());
+        assertEquals(1, reload.exitCode(), reload.toString());
+        assertTrue(java.util.regex.Pattern.compile("app\\s+1\\s+0\\s+0\\s+0\\s+1\\s").matcher(reload.out()).find(), reload.out());
+        assertEquals("port=80\n", Files.readString(conf));
+
+        Files.delete(reloadFails);
+        put("/checked/port", "81"); // the same value again: tried again, since the file was restored
+        CliTestSupport.Run retried = CliTestSupport.run("once", "-c", cfg.toString());
+        assertEquals(0, retried.exitCode(), retried.toString());
+        assertEquals("port=81\n", Files.readString(conf));
     }
 }
