@@ -20,21 +20,23 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
- * Turns a confd directory ({@code conf.d/*.toml} template resources and {@code templates/}) into a
- * runner config ({@code cicd.yaml}) and Pebble templates ({@code templates/*.peb}).
+ * Turns a confd directory ({@code confd.toml}, {@code conf.d/*.toml} template resources and
+ * {@code templates/}) into a runner config ({@code cicd.yaml}) and Pebble templates ({@code templates/*.peb}).
  *
- * <p>Each template resource becomes a watch with the same prefix and keys, its template translated by
- * {@link GoTemplates}, and a {@code shell} action that runs the rendered plan with bash: confd wrote the
- * rendered file to {@code dest} and ran {@code reload_cmd}, which in the recipe executes that file.
- * {@code dest}, {@code owner}, {@code mode}, {@code uid}, {@code gid}, {@code reload_cmd} and
- * {@code check_cmd} are kept as comments and listed in the report.
+ * <p>{@code confd.toml} ({@link ConfdSettings}) gives the endpoints, the global prefix and the confdir.
+ * Each template resource becomes a watch ({@link ConfdResource}) under confd's prefix (the global one
+ * joined with the resource's; the root when neither is set), its template translated by {@link GoTemplates}:
+ * a {@code file} action that writes the render to {@code dest} with {@code mode}, {@code owner}/{@code uid},
+ * {@code gid}, {@code check_cmd} and {@code reload_cmd}, as confd does; or, in the recipe's style where
+ * {@code reload_cmd} runs {@code dest} as a script (or there is no {@code dest}), a {@code shell} action that
+ * runs the rendered plan with bash, its values quoted for the shell. The names templates read with
+ * {@code getenv} go to {@code runner.templateEnv}.
  *
  * <p>Resources are read as TOML (as confd reads them): a syntax error names the file, line and column.
  * Keys outside {@code [template]} and other tables are listed as ignored.
  *
  * <p>A {@code src} must name a file inside {@code templates/} (after normalising, and following symbolic
- * links): one that leaves it is refused. {@code dest} is never written, so it may be anywhere; it is only
- * normalised for the comment.
+ * links): one that leaves it is refused.
  */
 public final class ConfdImporter {
 
