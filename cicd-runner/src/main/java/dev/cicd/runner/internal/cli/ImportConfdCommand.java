@@ -47,8 +47,9 @@ final class ImportConfdCommand implements Callable<Integer> {
             o.println("wrote " + t);
         }
         o.println("watches: " + String.join(", ", r.watches()));
+        RunnerConfig loaded;
         try {
-            RunnerConfig.load(r.config(), Map.of());
+            loaded = RunnerConfig.load(r.config(), Map.of());
             o.println("the config loads and validates");
         } catch (ConfigException e) {
             throw new ConfigException("the imported config does not validate: " + e.getMessage(), e);
@@ -59,7 +60,12 @@ final class ImportConfdCommand implements Callable<Integer> {
                 o.println("  - " + n);
             }
         }
-        o.println("next: java -jar cicd.jar run -c " + r.config() + "   then   java -jar cicd.jar selftest -c " + r.config());
+        if (loaded.watches().stream().allMatch(w -> w.action().isShell())) {
+            o.println("next: java -jar cicd.jar run -c " + r.config() + "   then   java -jar cicd.jar selftest -c " + r.config());
+        } else {
+            o.println("next: java -jar cicd.jar once -c " + r.config() + " (confd -onetime), or run -c " + r.config()
+                    + " (confd -watch)");
+        }
         o.flush();
         return 0;
     }
