@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
  * What to watch and what to do with it: the equivalent of one confd template resource.
  *
  * <p>A key matches when it equals {@code prefix + k} for one of {@code keys} (exact match:
- * {@code /trigger} does not match {@code /triggerX}). With no keys, every key below the prefix
+ * {@code /trigger} does not match {@code /triggerX}); a key ending in {@code /} matches every key below it
+ * ({@code /upstream/} matches {@code /upstream/app1}, as confd's keys do). With no keys, every key below the prefix
  * matches ({@code prefix + "/..."}).
  *
  * @param name           unique name of the watch (used in status keys, logs, metrics, checkpoints)
@@ -124,7 +125,16 @@ public record WatchSpec(
         if (!fullKey.startsWith(prefix)) {
             return false;
         }
-        return keys.contains(fullKey.substring(prefix.length()));
+        String rel = fullKey.substring(prefix.length());
+        if (keys.contains(rel)) {
+            return true;
+        }
+        for (String k : keys) {
+            if (k.endsWith("/") && rel.startsWith(k) && rel.length() > k.length()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The key relative to the prefix ({@code /trigger} for {@code /cicd/rollout/trigger}). */

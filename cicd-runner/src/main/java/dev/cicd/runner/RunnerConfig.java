@@ -75,15 +75,19 @@ public record RunnerConfig(EtcdConfig etcd, KubernetesConfig kubernetes, String 
                 throw new KeyProblem("watches[" + i + "].name", "'" + w.name() + "' and '" + other
                         + "' both map to the environment prefix CICD_WATCHES_" + env + "_");
             }
-            for (String k : w.keys().isEmpty() ? List.of("/") : w.keys()) {
-                String full = w.prefix() + k;
+            for (String full : w.fullKeys()) {
                 String owner = fullKeys.put(full, w.name());
-                if (owner != null) {
+                // confd's template resources share keys: file watches may (each renders its own file)
+                if (owner != null && !(w.action().isFile() && watch(watches, owner).action().isFile())) {
                     throw new KeyProblem("watches[" + i + "].keys", "watches '" + owner + "' and '" + w.name()
                             + "' both watch " + full + "; every key may belong to one watch only");
                 }
             }
         }
+    }
+
+    private static WatchConfig watch(List<WatchConfig> watches, String name) {
+        return watches.stream().filter(w -> w.name().equals(name)).findFirst().orElseThrow();
     }
 
     /** Loads and validates a config file, with the process environment's {@code CICD_*} overrides. */

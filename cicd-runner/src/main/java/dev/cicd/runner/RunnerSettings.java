@@ -3,6 +3,7 @@ package dev.cicd.runner;
 import dev.cicd.runner.internal.config.Checks;
 import dev.cicd.runner.internal.config.KeyProblem;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The {@code runner} section: this runner process.

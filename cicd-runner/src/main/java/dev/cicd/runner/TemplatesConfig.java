@@ -15,6 +15,12 @@ public record TemplatesConfig(List<String> allowEnv, List<String> allowLookup) {
 
     public TemplatesConfig {
         allowEnv = names("templates.allowEnv", allowEnv, "[A-Za-z_][A-Za-z0-9_]*");
+        for (int i = 0; i < allowEnv.size(); i++) {
+            if (allowEnv.get(i).startsWith("CICD_")) {
+                throw new KeyProblem("templates.allowEnv[" + i + "]", "'" + allowEnv.get(i) + "': the runner's own CICD_* "
+                        + "settings (credentials among them) are never readable by templates");
+            }
+        }
         allowLookup = names("templates.allowLookup", allowLookup, "(\\*\\.)?[A-Za-z0-9_]([-A-Za-z0-9_.]*[A-Za-z0-9])?\\.?");
     }
 

@@ -17,8 +17,9 @@ import java.util.regex.Pattern;
  * One entry of {@code watches}: the equivalent of a confd template resource.
  *
  * @param name               unique name (status keys, logs, metrics)
- * @param prefix             key prefix, e.g. {@code /cicd/rollout}
- * @param keys               keys below the prefix, e.g. {@code [/trigger]}; empty: every key below it
+ * @param prefix             key prefix, e.g. {@code /cicd/rollout}; {@code /} is the root (then keys are required)
+ * @param keys               keys below the prefix, e.g. {@code [/trigger]}; one ending in {@code /} names every
+ *                           key below it ({@code /upstream/}); empty: every key below the prefix
  * @param template           a template file (relative to the config file) or {@code builtin:NAME}
  * @param action             {@code kubernetes}, or {@code shell} with its command
  * @param dedupe             skip a plan equal to the last one applied (default true)
@@ -73,8 +74,12 @@ public record WatchConfig(String name, String prefix, List<String> keys, String 
         while (prefix.length() > 1 && prefix.endsWith("/")) {
             prefix = prefix.substring(0, prefix.length() - 1);
         }
-        if (!prefix.startsWith("/") || prefix.length() < 2) {
-            throw new KeyProblem("prefix", "must start with '/' and name a prefix, was '" + prefix + "'");
+        if (!prefix.startsWith("/")) {
+            throw new KeyProblem("prefix", "must start with '/' ('/' alone: the root, as confd's default), was '"
+                    + prefix + "'");
+        }
+        if (prefix.equals("/") && (keys == null || keys.isEmpty())) {
+            throw new KeyProblem("keys", "are required with prefix '/': the root holds every key of the cluster");
         }
         keys = List.copyOf(keys == null ? List.of() : keys);
         for (String k : keys) {
@@ -240,14 +245,18 @@ public record WatchConfig(String name, String prefix, List<String> keys, String 
         return action.timeout().orElse(timeout);
     }
 
-    /** The full keys this watch names ({@code /cicd/rollout/trigger}). */
+    /**
+     * The full keys this watch names ({@code /cicd/rollout/trigger}; a key ending in {@code /} names its
+     * subtree).
+     */
     public List<String> fullKeys() {
+        String p = prefix.equals("/") ? "" : prefix;
         if (keys.isEmpty()) {
-            return List.of(prefix + "/");
+            return List.of(p + "/");
         }
         List<String> out = new ArrayList<>();
         for (String k : keys) {
-            out.add(prefix + k);
+            out.add(p + k);
         }
         return out;
     }

@@ -219,7 +219,7 @@ class ImportConfdTest {
         Files.createDirectories(dir.resolve("conf.d"));
         Files.createDirectories(dir.resolve("templates"));
         Files.writeString(dir.resolve("conf.d/evil.toml"), "[template]\nprefix = \"/cicd/evil\"\nsrc = \"" + src
-                + "\"\ndest = \"/tmp/../tmp/evil.cmd\"\nkeys = [\"/trigger\"]\n");
+                + "\"\ndest = \"/tmp/../tmp/evil.cmd\"\nkeys = [\"/trigger\"]\nreload_cmd = \"bash /tmp/../tmp/evil.cmd\"\n");
         return dir;
     }
 

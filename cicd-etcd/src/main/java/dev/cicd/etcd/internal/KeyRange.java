@@ -7,7 +7,8 @@ import java.util.TreeSet;
 
 /**
  * The smallest etcd key range [start, end) that covers a watch: the prefix directory for a prefix
- * watch, or [first key, last key + "\0") for a watch that names keys. Keys inside the range that the
+ * watch, or [first key, last key + "\0") for a watch that names keys (past the end of the subtree of a
+ * key ending in '/'). Keys inside the range that the
  * watch does not name are filtered out with {@link WatchSpec#matches}.
  */
 public record KeyRange(ByteSequence start, ByteSequence end) {
@@ -22,11 +23,15 @@ public record KeyRange(ByteSequence start, ByteSequence end) {
             ByteSequence dir = Etcd.bytes(spec.prefix() + "/");
             return new KeyRange(dir, Etcd.prefixEnd(dir));
         }
-        TreeSet<ByteSequenceKey> keys = new TreeSet<>();
+        TreeSet<ByteSequenceKey> starts = new TreeSet<>();
+        TreeSet<ByteSequenceKey> ends = new TreeSet<>();
         for (String k : spec.fullKeys()) {
-            keys.add(new ByteSequenceKey(Etcd.bytes(k)));
+            ByteSequence b = Etcd.bytes(k);
+            starts.add(new ByteSequenceKey(b));
+            // a key ending in '/' names its subtree
+            ends.add(new ByteSequenceKey(k.endsWith("/") ? Etcd.prefixEnd(b) : Etcd.justAfter(b)));
         }
-        return new KeyRange(keys.first().bytes(), Etcd.justAfter(keys.last().bytes()));
+        return new KeyRange(starts.first().bytes(), ends.last().bytes());
     }
 
     /** Human-readable form for logs. */

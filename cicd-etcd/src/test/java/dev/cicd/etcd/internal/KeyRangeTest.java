@@ -31,6 +31,20 @@ class KeyRangeTest {
     }
 
     @Test
+    void aKeyEndingInSlashCoversItsSubtreeAndTheRootPrefixAddsNothing() {
+        WatchSpec w = WatchSpec.builder("w").prefix("/").key("/upstream").key("/upstream/").key("/key").template("t").build();
+        KeyRange r = KeyRange.of(w);
+        assertEquals("/key", Etcd.text(r.start()));
+        assertEquals("/upstream0", Etcd.text(r.end()));
+        org.junit.jupiter.api.Assertions.assertTrue(w.matches("/upstream/app1"));
+        org.junit.jupiter.api.Assertions.assertTrue(w.matches("/upstream"));
+        org.junit.jupiter.api.Assertions.assertTrue(w.matches("/key"));
+        org.junit.jupiter.api.Assertions.assertFalse(w.matches("/upstreamX"), "a subtree, not a string prefix");
+        org.junit.jupiter.api.Assertions.assertFalse(w.matches("/key/sub"), "/key names that key only");
+        assertEquals("/upstream/app1", w.relativeKey("/upstream/app1"));
+    }
+
+    @Test
     void prefixEndIncrementsLastByteAndDropsTrailingFF() {
         assertArrayEquals(new byte[] {'a', 'c'}, Etcd.prefixEnd(ByteSequence.from(new byte[] {'a', 'b'})).getBytes());
         assertArrayEquals(new byte[] {'b'}, Etcd.prefixEnd(ByteSequence.from(new byte[] {'a', (byte) 0xff})).getBytes());

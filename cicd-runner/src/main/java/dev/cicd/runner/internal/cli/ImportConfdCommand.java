@@ -29,21 +29,27 @@ final class ImportConfdCommand implements Callable<Integer> {
             description = "Directory to write cicd.yaml and templates/ into (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--endpoints", split = ",", paramLabel = "URL", defaultValue = "http://127.0.0.1:2379",
-            description = "etcd endpoints to put into the config (confd's -node), comma-separated (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--endpoints", split = ",", paramLabel = "URL",
+            description = "etcd endpoints to put into the config (confd's -node), comma-separated (default: confd.toml's "
+                    + "nodes, else http://127.0.0.1:2379).")
     List<String> endpoints;
+
+    @Option(names = "--prefix", paramLabel = "PREFIX",
+            description = "confd's global -prefix, put before every resource's prefix (default: confd.toml's prefix, else /).")
+    String prefix;
 
     @Override
     public Integer call() {
         PrintWriter o = spec.commandLine().getOut();
-        ConfdImporter.Report r = ConfdImporter.importDir(dir, out, endpoints);
+        ConfdImporter.Report r = ConfdImporter.importDir(dir, out, endpoints == null ? List.of() : endpoints, prefix);
         o.println("wrote " + r.config());
         for (Path t : r.templates()) {
             o.println("wrote " + t);
         }
         o.println("watches: " + String.join(", ", r.watches()));
+        RunnerConfig loaded;
         try {
-            RunnerConfig.load(r.config(), Map.of());
+            loaded = RunnerConfig.load(r.config(), Map.of());
             o.println("the config loads and validates");
         } catch (ConfigException e) {
             throw new ConfigException("the imported config does not validate: " + e.getMessage(), e);
@@ -60,7 +66,12 @@ final class ImportConfdCommand implements Callable<Integer> {
                     + " (listed above); fix them in the confd templates and import again");
             return dev.cicd.runner.ExitCodes.USAGE;
         }
-        o.println("next: java -jar cicd.jar run -c " + r.config() + "   then   java -jar cicd.jar selftest -c " + r.config());
+        if (loaded.watches().stream().allMatch(w -> w.action().isShell())) {
+            o.println("next: java -jar cicd.jar run -c " + r.config() + "   then   java -jar cicd.jar selftest -c " + r.config());
+        } else {
+            o.println("next: java -jar cicd.jar once -c " + r.config() + " (confd -onetime), or run -c " + r.config()
+                    + " (confd -watch)");
+        }
         o.flush();
         return 0;
     }

@@ -16,24 +16,27 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
- * Turns a confd directory ({@code conf.d/*.toml} template resources and {@code templates/}) into a
- * runner config ({@code cicd.yaml}) and Pebble templates ({@code templates/*.peb}).
+ * Turns a confd directory ({@code confd.toml}, {@code conf.d/*.toml} template resources and
+ * {@code templates/}) into a runner config ({@code cicd.yaml}) and Pebble templates ({@code templates/*.peb}).
  *
- * <p>Each template resource becomes a watch with the same prefix and keys, its template translated by
- * {@link GoTemplates}, and a {@code shell} action that runs the rendered plan with bash: confd wrote the
- * rendered file to {@code dest} and ran {@code reload_cmd}, which in the recipe executes that file.
- * {@code dest}, {@code owner}, {@code mode}, {@code uid}, {@code gid}, {@code reload_cmd} and
- * {@code check_cmd} are kept as comments and listed in the report.
+ * <p>{@code confd.toml} ({@link ConfdSettings}) gives the endpoints, the global prefix and the confdir.
+ * Each template resource becomes a watch ({@link ConfdResource}) under confd's prefix (the global one
+ * joined with the resource's; the root when neither is set), its template translated by {@link GoTemplates}:
+ * a {@code file} action that writes the render to {@code dest} with {@code mode}, {@code owner}/{@code uid},
+ * {@code gid}, {@code check_cmd} and {@code reload_cmd}, as confd does; or, in the recipe's style where
+ * {@code reload_cmd} runs {@code dest} as a script (or there is no {@code dest}), a {@code shell} action that
+ * runs the rendered plan with bash, its values quoted for the shell. The names templates read with
+ * {@code getenv} go to {@code templates.allowEnv}.
  *
  * <p>Resources are read as TOML (as confd reads them): a syntax error names the file, line and column.
  * Keys outside {@code [template]} and other tables are listed as ignored.
  *
  * <p>A {@code src} must name a file inside {@code templates/} (after normalising, and following symbolic
- * links): one that leaves it is refused. {@code dest} is never written, so it may be anywhere; it is only
- * normalised for the comment.
+ * links): one that leaves it is refused.
  */
 public final class ConfdImporter {
 
@@ -53,7 +56,6 @@ public final class ConfdImporter {
 
     private static final Set<String> KNOWN = Set.of("src", "dest", "keys", "prefix", "owner", "mode", "uid", "gid",
             "reload_cmd", "check_cmd");
-    private static final Set<String> REPLACED = Set.of("dest", "owner", "mode", "uid", "gid", "reload_cmd", "check_cmd");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final TomlMapper TOML = new TomlMapper();
 
@@ -68,6 +70,28 @@ public final class ConfdImporter {
      * @throws ConfigException when the directory has no template resources or a resource is malformed
      */
     public static Report importDir(Path confdDir, Path outDir, List<String> endpoints) {
+        return importDir(confdDir, outDir, endpoints, null);
+    }
+
+    /**
+     * Imports {@code confdDir} into {@code outDir}, reading confd's {@code confd.toml} there when present.
+     *
+     * @param endpoints etcd endpoints; empty: confd.toml's {@code nodes}, else {@code http://127.0.0.1:2379}
+     * @param prefix    the global prefix (confd's {@code -prefix}); null: confd.toml's {@code prefix}
+     */
+    public static Report importDir(Path confdDir, Path outDir, List<String> endpoints, String prefix) {
+        ConfdSettings settings;
+        try {
+            settings = ConfdSettings.read(confdDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (settings.confdir() != null && !Files.isDirectory(confdDir.resolve("conf.d"))) {
+            confdDir = settings.confdir();
+        }
+        List<String> eps = endpoints != null && !endpoints.isEmpty() ? endpoints
+                : !settings.endpoints().isEmpty() ? settings.endpoints() : List.of("http://127.0.0.1:2379");
+        String global = prefix != null ? prefix : settings.prefix();
         Path confD = confdDir.resolve("conf.d");
         Path templatesIn = confdDir.resolve("templates");
         if (!Files.isDirectory(confD)) {
@@ -82,17 +106,13 @@ public final class ConfdImporter {
         if (tomls.isEmpty()) {
             throw new ConfigException(confD.toAbsolutePath() + " has no *.toml template resources");
         }
-        List<String> notes = new ArrayList<>();
+        List<String> notes = new ArrayList<>(settings.notes());
         List<String> names = new ArrayList<>();
         List<Path> written = new ArrayList<>();
         List<Path> incomplete = new ArrayList<>();
-        StringBuilder yaml = new StringBuilder();
-        yaml.append("# Imported from ").append(confdDir.toAbsolutePath().normalize()).append(" by `cicd import-confd`.\n");
-        yaml.append("# confd wrote each rendered template to `dest` and ran `reload_cmd`; here the rendered plan\n");
-        yaml.append("# runs as a bash script (action: shell), once per distinct trigger value.\n");
-        yaml.append("etcd:\n  endpoints: ").append(list(endpoints)).append('\n');
-        yaml.append("runner:\n  logDir: logs\n");
-        yaml.append("watches:\n");
+        Set<String> env = new TreeSet<>();
+        List<String> scripts = new ArrayList<>();
+        StringBuilder watches = new StringBuilder();
         try {
             Path templatesOut = outDir.resolve("templates");
             Files.createDirectories(templatesOut);
@@ -114,30 +134,22 @@ public final class ConfdImporter {
                 String name = watchName(file.substring(0, file.length() - ".toml".length()), names);
                 names.add(name);
                 String src = text(t, "src", rel);
-                String prefix = t.containsKey("prefix") ? text(t, "prefix", rel) : "";
+                String own = t.containsKey("prefix") ? text(t, "prefix", rel) : "";
+                String watchPrefix = joinPrefix(global, own);
                 List<String> keys = keys(t, rel);
-                if (prefix.isBlank() || prefix.equals("/")) {
-                    notes.add(rel + ": no prefix (confd's default '/'); the watch got prefix /" + name
-                            + " and its keys must be adjusted: give every watch its own prefix");
-                    prefix = "/" + name;
-                }
                 for (String k : t.keySet()) {
                     if (!KNOWN.contains(k)) {
                         notes.add(rel + ": key '" + k + "' is not a confd template-resource key; ignored");
                     }
                 }
-                for (String k : REPLACED) {
-                    if (t.containsKey(k) && !k.equals("dest") && !k.equals("reload_cmd")) {
-                        notes.add(rel + ": " + k + " = " + t.get(k) + " not carried over (no file is written outside the run log)");
-                    }
-                }
-                if (t.containsKey("check_cmd")) {
-                    notes.add(rel + ": check_cmd not carried over; validate inside the template or the plan");
-                }
                 String srcRel = template(confdDir, templatesIn, rel, src);
                 Path tmpl = templatesIn.resolve(srcRel);
-                GoTemplates.Result r = GoTemplates.translate("templates/" + srcRel, Files.readString(tmpl));
+                String goText = Files.readString(tmpl);
+                boolean script = ConfdResource.runsDestAsScript(t);
+                GoTemplates.Result r = script ? GoTemplates.translate("templates/" + srcRel, goText)
+                        : GoTemplates.translate("templates/" + srcRel, goText, GoTemplates.Output.FILE);
                 notes.addAll(r.untranslated());
+                env.addAll(ConfdResource.getenvNames(goText));
                 String outName = srcRel.replaceAll("\\.(tmpl|tpl|template)$", "") + ".peb";
                 Path outFile = templatesOut.resolve(outName);
                 Files.createDirectories(outFile.getParent());
@@ -146,31 +158,52 @@ public final class ConfdImporter {
                 if (!r.untranslated().isEmpty()) {
                     incomplete.add(outFile);
                 }
-
-                yaml.append("  - name: ").append(name).append('\n');
-                yaml.append("    # from ").append(rel);
-                if (t.containsKey("dest")) {
-                    yaml.append(", dest = ").append(quote(dest(t.get("dest"), rel, notes)));
+                if (script) {
+                    scripts.add(name);
+                    if (watchPrefix.equals("/")) {
+                        notes.add(rel + ": no prefix (confd's default '/'); the watch got prefix /" + name
+                                + " and its keys must be adjusted: give every watch its own prefix");
+                        watchPrefix = "/" + name;
+                    }
+                    ConfdResource.shellWatch(watches, name, rel, t, watchPrefix, keys, outName, notes);
+                } else {
+                    ConfdResource.fileWatch(watches, name, rel, t, watchPrefix, keys, outName);
                 }
-                yaml.append('\n');
-                if (t.containsKey("reload_cmd")) {
-                    yaml.append("    # confd ran: ").append(oneLine(String.valueOf(t.get("reload_cmd")))).append('\n');
-                }
-                yaml.append("    prefix: ").append(quote(prefix)).append('\n');
-                yaml.append("    keys: ").append(list(keys)).append('\n');
-                yaml.append("    template: ").append(quote("templates/" + outName)).append('\n');
-                yaml.append("    action: shell\n");
             }
             if (names.stream().distinct().count() != names.size()) {
                 throw new IllegalStateException("duplicate watch names " + names);
             }
+            StringBuilder yaml = new StringBuilder();
+            yaml.append("# Imported from ").append(confdDir.toAbsolutePath().normalize()).append(" by `cicd import-confd`.\n");
+            yaml.append("# A resource whose reload_cmd runs its dest as a script became a shell action (the rendered plan\n");
+            yaml.append("# runs with bash); every other resource a file action (written to dest, checked, reloaded).\n");
+            yaml.append("etcd:\n  endpoints: ").append(list(eps)).append('\n');
+            yaml.append("runner:\n  logDir: logs\n");
+            if (!env.isEmpty()) {
+                yaml.append("templates:\n  allowEnv: ").append(list(List.copyOf(env))).append("   # confd's getenv reads these\n");
+            }
+            yaml.append("watches:\n").append(watches);
             Path config = outDir.resolve("cicd.yaml");
             Files.writeString(config, yaml.toString());
-            notes.add(0, "reload_cmd and dest of every resource were replaced by running the rendered plan with bash");
+            if (scripts.size() == names.size()) {
+                notes.add(0, "reload_cmd and dest of every resource were replaced by running the rendered plan with bash");
+            } else if (!scripts.isEmpty()) {
+                notes.add(0, "reload_cmd and dest of " + String.join(", ", scripts) + " (reload_cmd runs dest, or no dest) "
+                        + "were replaced by running the rendered plan with bash");
+            }
             return new Report(config, written, names, notes, incomplete);
         } catch (IOException e) {
             throw new UncheckedIOException("writing the import into " + outDir + " failed: " + e.getMessage(), e);
         }
+    }
+
+    /** confd's {@code path.Join("/", prefix, resourcePrefix)}: {@code /} for the root. */
+    static String joinPrefix(String global, String own) {
+        String joined = ("/" + (global == null ? "" : global) + "/" + own).replaceAll("/+", "/");
+        while (joined.length() > 1 && joined.endsWith("/")) {
+            joined = joined.substring(0, joined.length() - 1);
+        }
+        return joined;
     }
 
     /**
@@ -233,7 +266,7 @@ public final class ConfdImporter {
      * script; in the recipe {@code dest} was only the name {@code reload_cmd} ran), so a dest anywhere is
      * kept; one that is relative or that normalising changed is noted.
      */
-    private static String dest(Object value, String rel, List<String> notes) {
+    static String dest(Object value, String rel, List<String> notes) {
         String d = String.valueOf(value);
         String normal;
         try {
@@ -250,7 +283,7 @@ public final class ConfdImporter {
     }
 
     /** Control characters (and the line and paragraph separators YAML may read as line breaks) as spaces. */
-    private static String oneLine(String s) {
+    static String oneLine(String s) {
         return s.replaceAll("[\\p{Cntrl}\\u0085\\u2028\\u2029]", " ");
     }
 
@@ -287,17 +320,20 @@ public final class ConfdImporter {
             if (!(o instanceof String s)) {
                 throw new ConfigException(file + ": keys must be strings, found " + o);
             }
-            out.add(s.startsWith("/") ? s : "/" + s);
+            String k = s.startsWith("/") ? s : "/" + s;
+            if (!out.contains(k)) {
+                out.add(k); // confd reads a key listed twice once
+            }
         }
         return out;
     }
 
-    private static String list(List<String> values) {
+    static String list(List<String> values) {
         List<String> q = values.stream().map(ConfdImporter::quote).toList();
         return "[" + String.join(", ", q) + "]";
     }
 
-    private static String quote(String s) {
+    static String quote(String s) {
         try {
             return JSON.writeValueAsString(s);
         } catch (JsonProcessingException e) {
