@@ -224,6 +224,7 @@ public final class StateOps {
             return ops;
         }, true, token -> appliedTo.forEach((target, e) -> applied.put(target,
                 new CachedFingerprint(token.createRevision(), e.outcome().fingerprint()))));
+        batch.entries().forEach(e -> progress.recorded(e.outcome().watch(), e.outcome().revision()));
     }
 
     /**
