@@ -71,6 +71,8 @@ final class ProgressWrites {
             return size() > REMEMBERED;
         }
     };
+    /** Per status key, its reports not yet written, in order (a flush is scheduled). Guarded by {@link #written}. */
+    private final Map<String, List<ProgressRecord>> pending = new java.util.HashMap<>();
     /** Per status key, when its first report came (System.nanoTime). Guarded by {@link #written}. */
     private final Map<String, Long> firstReport = new LinkedHashMap<>(64, 0.75f, true) {
         @Override
@@ -104,6 +106,7 @@ final class ProgressWrites {
         synchronized (written) {
             written.put(key, DONE);
             firstReport.remove(key);
+            pending.remove(key);
         }
     }
 
@@ -121,23 +124,49 @@ final class ProgressWrites {
             if (last != null && last == DONE) {
                 return;
             }
+            // a flush already scheduled writes this report after the earlier ones: none overtakes another
+            List<ProgressRecord> queue = pending.get(key);
+            if (queue != null) {
+                queue.add(r);
+                return;
+            }
+            pending.put(key, new ArrayList<>(List.of(r)));
             long now = System.nanoTime();
             long first = firstReport.computeIfAbsent(key, k -> now);
             delay = Math.max(0, first + FIRST_DELAY.toNanos() - now);
         }
         if (queued.incrementAndGet() > QUEUE) {
             queued.decrementAndGet();
+            forget(key);
             LOG.debug("progress of revision {} of watch {} dropped: queue full", r.revision(), r.watch());
             return;
         }
         try {
             executor.schedule(() -> {
                 queued.decrementAndGet();
-                write(r);
+                flush(key);
             }, delay, TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
             queued.decrementAndGet();
+            forget(key);
             LOG.debug("progress of revision {} of watch {} dropped: closed", r.revision(), r.watch());
+        }
+    }
+
+    private void forget(String key) {
+        synchronized (written) {
+            pending.remove(key);
+        }
+    }
+
+    /** On the writer thread: writes the key's queued reports, in order. */
+    private void flush(String key) {
+        List<ProgressRecord> reports;
+        synchronized (written) {
+            reports = pending.remove(key);
+        }
+        if (reports != null) {
+            reports.forEach(this::write);
         }
     }
 
