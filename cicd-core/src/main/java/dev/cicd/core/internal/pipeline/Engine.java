@@ -54,6 +54,7 @@ public final class Engine {
     private final Map<String, WatchFeed> feeds = new LinkedHashMap<>();
     private final LaneScheduler scheduler;
     private final EventProcessor processor;
+    private final Teller teller;
     private final Recorder recorder;
     private final Set<Job> inFlight = ConcurrentHashMap.newKeySet();
     private final AtomicLong pending = new AtomicLong();
@@ -64,11 +65,12 @@ public final class Engine {
     /** Creates the engine and its work directories, and loads each watch's state; starts nothing. */
     public Engine(Settings settings) {
         this.settings = settings;
+        this.teller = new Teller(settings.state(), settings.sinks());
         this.threads = new Threads(settings.name(), settings.parallelism(), settings.workDir(), settings.watches());
         this.scheduler = new LaneScheduler(settings.parallelism(), this::launch, this::supersede);
         this.processor = new EventProcessor(settings.state(), new ActionWatchdog(threads.timer, settings.actionGrace()),
-                settings.clock(), this::progress);
-        this.recorder = new Recorder(settings.state(), settings.runLog(), settings.sinks(), this::recorded);
+                settings.clock(), teller::progress);
+        this.recorder = new Recorder(settings.state(), settings.runLog(), teller, this::recorded);
         WatchFeed.Downstream downstream = new WatchFeed.Downstream() {
             @Override
             public boolean submit(Job job) {
@@ -82,7 +84,7 @@ public final class Engine {
 
             @Override
             public void notice(SourceNotice notice) {
-                tell(notice);
+                teller.notice(notice);
             }
         };
         for (WatchSpec w : settings.watches()) {
@@ -341,37 +343,6 @@ public final class Engine {
         }
     }
 
-    /** An action started or reported progress: the state store and the sinks hear it; never throws. */
-    private void progress(dev.cicd.core.Progress p) {
-        try {
-            settings.state().progress(p);
-        } catch (RuntimeException e) {
-            LOG.debug("recording the progress of revision {} of watch {} failed: {}", p.revision(), p.watch(), e.toString());
-        }
-        for (OutcomeSink sink : settings.sinks()) {
-            try {
-                sink.onProgress(p);
-            } catch (RuntimeException e) {
-                LOG.debug("sink {} failed on progress: {}", sink, e.toString());
-            }
-        }
-    }
-
-    private void tell(SourceNotice notice) {
-        try {
-            settings.state().notice(notice);
-        } catch (RuntimeException e) {
-            LOG.warn("recording notice {} of watch {} failed: {}", notice.kind(), notice.watch(), e.toString());
-        }
-        for (OutcomeSink sink : settings.sinks()) {
-            try {
-                sink.onNotice(notice);
-            } catch (RuntimeException e) {
-                LOG.warn("sink {} failed on notice {}: {}", sink, notice.kind(), e.toString(), e);
-            }
-        }
-    }
-
     /** Receives from the source on its thread: counts and enqueues, nothing more. */
     private final class Listener implements TriggerListener {
         @Override
@@ -384,13 +355,7 @@ public final class Engine {
                 LOG.warn("source delivered an event of unknown watch '{}' ({}); ignored", event.watch(), event);
                 return;
             }
-            for (OutcomeSink sink : settings.sinks()) {
-                try {
-                    sink.onReceived(event);
-                } catch (RuntimeException e) {
-                    LOG.debug("sink {} failed on an arrival: {}", sink, e.toString());
-                }
-            }
+            teller.received(event);
             feed.progress.received.incrementAndGet();
             pending.incrementAndGet();
             eventArrived(feed);
@@ -407,7 +372,7 @@ public final class Engine {
                 feed.offer(notice);
             } else {
                 LOG.warn("source notice for unknown watch '{}': {}", notice.watch(), notice.message());
-                tell(notice);
+                teller.notice(notice);
             }
         }
     }

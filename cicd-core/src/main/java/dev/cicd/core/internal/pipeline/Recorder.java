@@ -2,7 +2,6 @@ package dev.cicd.core.internal.pipeline;
 
 import dev.cicd.core.CicdException;
 import dev.cicd.core.Outcome;
-import dev.cicd.core.OutcomeSink;
 import dev.cicd.core.RunLog;
 import dev.cicd.core.StateStore;
 import java.nio.file.Path;
@@ -53,7 +52,7 @@ final class Recorder {
 
     private final StateStore state;
     private final RunLog runLog;
-    private final OutcomeTeller teller;
+    private final Teller teller;
     private final Consumer<Job> onRecorded;
     private final int maxOps;
     private final int maxInFlight;
@@ -72,10 +71,10 @@ final class Recorder {
     private java.util.concurrent.ExecutorService committers;
     private boolean stopping;
 
-    Recorder(StateStore state, RunLog runLog, List<OutcomeSink> sinks, Consumer<Job> onRecorded) {
+    Recorder(StateStore state, RunLog runLog, Teller teller, Consumer<Job> onRecorded) {
         this.state = state;
         this.runLog = runLog;
-        this.teller = new OutcomeTeller(sinks);
+        this.teller = teller;
         this.onRecorded = onRecorded;
         this.maxOps = Math.max(1, state.maxOpsPerCommit());
         this.maxInFlight = Math.max(1, state.maxConcurrentCommits());
@@ -351,7 +350,7 @@ final class Recorder {
     }
 
     private void recorded(Pending p) {
-        teller.tell(p.job(), p.outcome());
+        teller.outcome(p.job(), p.outcome());
         onRecorded.accept(p.job());
     }
 
