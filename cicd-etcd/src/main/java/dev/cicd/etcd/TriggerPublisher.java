@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.cicd.core.CicdException;
 import dev.cicd.core.TriggerSignatures;
 import dev.cicd.etcd.internal.Etcd;
+import dev.cicd.etcd.internal.RunnerLiveness;
 import dev.cicd.etcd.internal.StatusJson;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -137,7 +138,8 @@ public final class TriggerPublisher {
         ByteSequence dir = Etcd.bytes(statusPrefix + "/");
         String suffix = "/" + revision;
         long from = revision;
-        Liveness liveness = runnerGrace == null ? null : new Liveness();
+        RunnerLiveness liveness = runnerGrace == null ? null
+                : new RunnerLiveness(client, electionPrefix, runnerGroup, runnerGrace, requestTimeout);
         while (true) {
             CompletableFuture<Object> result = new CompletableFuture<>();
             Watch.Watcher watcher = client.getWatchClient().watch(dir,
@@ -204,7 +206,7 @@ public final class TriggerPublisher {
     private static final long CHECK_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     /** Waits for {@code result} until the deadline, checking every half second that a runner is alive. */
-    private Object awaitChecking(CompletableFuture<Object> result, long deadline, Liveness liveness)
+    private Object awaitChecking(CompletableFuture<Object> result, long deadline, RunnerLiveness liveness)
             throws InterruptedException, ExecutionException, TimeoutException {
         while (true) {
             if (liveness != null) {
@@ -222,73 +224,6 @@ public final class TriggerPublisher {
                 }
             }
         }
-    }
-
-    /**
-     * Whether a runner of the group is alive: a candidate key (each on its runner's lease) exists under
-     * {@code <electionPrefix>/<group>/}. Absent for the grace period: {@link NoRunnerException}; etcd
-     * unreadable for the grace period: {@code SOURCE}; a read refused for lack of permission turns the check
-     * off with a warning (a CI user set up without read access to the election prefix).
-     */
-    private final class Liveness {
-        private final String dir = electionPrefix + "/" + (runnerGroup == null ? "" : runnerGroup + "/");
-        private final long since = System.nanoTime();
-        private long absentSince = -1;
-        private long failingSince = -1;
-        private boolean off;
-
-        void check() {
-            if (off) {
-                return;
-            }
-            long now = System.nanoTime();
-            long count;
-            try {
-                ByteSequence d = Etcd.bytes(dir);
-                count = Etcd.await(client.getKVClient().get(d, GetOption.builder().withRange(Etcd.prefixEnd(d))
-                        .withCountOnly(true).build()), requestTimeout, () -> "reading the election keys under " + dir)
-                        .getCount();
-                failingSince = -1;
-            } catch (CicdException e) {
-                if (isPermissionDenied(e)) {
-                    off = true;
-                    LOG.warn("cannot tell whether {} is alive: reading {} is not permitted; waiting without that check",
-                            who(), dir);
-                    return;
-                }
-                if (failingSince < 0) {
-                    failingSince = now;
-                } else if (now - failingSince >= runnerGrace.toNanos()) {
-                    throw e;
-                }
-                return;
-            }
-            if (count > 0) {
-                absentSince = -1;
-                return;
-            }
-            if (absentSince < 0) {
-                absentSince = now;
-            }
-            if (now - absentSince >= runnerGrace.toNanos() && now - since >= runnerGrace.toNanos()) {
-                throw new NoRunnerException("no " + who() + " is alive (no leader key under " + dir + " for "
-                        + runnerGrace.toMillis() / 1000.0 + " s)");
-            }
-        }
-
-        private String who() {
-            return runnerGroup == null ? "runner of any group" : "runner of group " + runnerGroup;
-        }
-    }
-
-    private static boolean isPermissionDenied(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            String m = String.valueOf(c.getMessage());
-            if (m.contains("PERMISSION_DENIED") || m.contains("permission denied")) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static void tell(java.util.function.Consumer<ProgressRecord> onProgress, ProgressRecord p) {

@@ -1,0 +1,100 @@
+package dev.cicd.etcd.internal;
+
+import dev.cicd.core.CicdException;
+import dev.cicd.etcd.NoRunnerException;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.options.GetOption;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Whether a runner of the group is alive: a candidate key (each on its runner's lease) exists under
+ * {@code <electionPrefix>/<group>/}. Absent for the grace period: {@link NoRunnerException}; etcd
+ * unreadable for the grace period: {@code SOURCE}; a read refused for lack of permission turns the check
+ * off with a warning (a CI user set up without read access to the election prefix).
+ */
+public final class RunnerLiveness {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RunnerLiveness.class);
+
+    private final Client client;
+    private final String runnerGroup;
+    private final Duration runnerGrace;
+    private final Duration requestTimeout;
+    private final String dir;
+    private final long since = System.nanoTime();
+    private long absentSince = -1;
+    private long failingSince = -1;
+    private boolean off;
+
+    /** @param runnerGroup the group, or null for a runner of any group */
+    public RunnerLiveness(Client client, String electionPrefix, String runnerGroup, Duration runnerGrace,
+            Duration requestTimeout) {
+        this.client = client;
+        this.runnerGroup = runnerGroup;
+        this.runnerGrace = runnerGrace;
+        this.requestTimeout = requestTimeout;
+        this.dir = electionPrefix + "/" + (runnerGroup == null ? "" : runnerGroup + "/");
+    }
+
+    /**
+     * Reads the election keys once.
+     *
+     * @throws NoRunnerException when none was there for the grace period
+     * @throws CicdException     {@code SOURCE} when etcd was unreadable for the grace period
+     */
+    public void check() {
+        if (off) {
+            return;
+        }
+        long now = System.nanoTime();
+        long count;
+        try {
+            ByteSequence d = Etcd.bytes(dir);
+            count = Etcd.await(client.getKVClient().get(d, GetOption.builder().withRange(Etcd.prefixEnd(d))
+                    .withCountOnly(true).build()), requestTimeout, () -> "reading the election keys under " + dir)
+                    .getCount();
+            failingSince = -1;
+        } catch (CicdException e) {
+            if (isPermissionDenied(e)) {
+                off = true;
+                LOG.warn("cannot tell whether {} is alive: reading {} is not permitted; waiting without that check",
+                        who(), dir);
+                return;
+            }
+            if (failingSince < 0) {
+                failingSince = now;
+            } else if (now - failingSince >= runnerGrace.toNanos()) {
+                throw e;
+            }
+            return;
+        }
+        if (count > 0) {
+            absentSince = -1;
+            return;
+        }
+        if (absentSince < 0) {
+            absentSince = now;
+        }
+        if (now - absentSince >= runnerGrace.toNanos() && now - since >= runnerGrace.toNanos()) {
+            throw new NoRunnerException("no " + who() + " is alive (no leader key under " + dir + " for "
+                    + runnerGrace.toMillis() / 1000.0 + " s)");
+        }
+    }
+
+    private String who() {
+        return runnerGroup == null ? "runner of any group" : "runner of group " + runnerGroup;
+    }
+
+    private static boolean isPermissionDenied(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            String m = String.valueOf(c.getMessage());
+            if (m.contains("PERMISSION_DENIED") || m.contains("permission denied")) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
