@@ -2,13 +2,13 @@ package dev.cicd.core;
 
 import dev.cicd.core.internal.file.Command;
 import dev.cicd.core.internal.file.FileInstall;
+import dev.cicd.core.internal.process.EventVariables;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -126,22 +126,10 @@ public final class FileAction implements Action {
     }
 
     private Map<String, String> environment(Plan plan) {
-        Map<String, String> env = new HashMap<>();
-        Map<String, String> mine = System.getenv();
-        for (String name : new TreeSet<>(ShellAction.BASE_ENVIRONMENT)) {
-            if (mine.containsKey(name)) {
-                env.put(name, mine.get(name));
-            }
-        }
-        for (String name : passEnvironment) {
-            if (mine.containsKey(name)) {
-                env.put(name, mine.get(name));
-            }
-        }
-        TriggerEvent e = plan.event();
-        env.put("CICD_WATCH", e.watch());
-        env.put("CICD_KEY", e.key());
-        env.put("CICD_REVISION", Long.toString(e.modRevision()));
+        Set<String> names = new TreeSet<>(ShellAction.BASE_ENVIRONMENT);
+        names.addAll(passEnvironment);
+        Map<String, String> env = EventVariables.inherited(names);
+        env.putAll(EventVariables.of(plan));
         env.put("CICD_DEST", dest.toString());
         return env;
     }

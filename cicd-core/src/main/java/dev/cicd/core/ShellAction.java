@@ -1,5 +1,6 @@
 package dev.cicd.core;
 
+import dev.cicd.core.internal.process.EventVariables;
 import dev.cicd.core.internal.process.OutputTail;
 import dev.cicd.core.internal.process.PlanFiles;
 import dev.cicd.core.internal.process.PrestartedShell;
@@ -81,8 +82,6 @@ public final class ShellAction implements Action, AutoCloseable {
      */
     public static final Set<String> BASE_ENVIRONMENT = Set.of("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "USER");
 
-    /** Largest value passed in CICD_VALUE; Linux refuses a single environment string above 128 KiB. */
-    private static final int MAX_ENV_VALUE_CHARS = 100_000;
     /** How long to wait for the rest of the output after the process ended. */
     private static final Duration OUTPUT_WAIT = Duration.ofSeconds(2);
     /** Threads that read the processes' output and prestart shells; idle ones end after a minute. */
@@ -267,23 +266,7 @@ public final class ShellAction implements Action, AutoCloseable {
     }
 
     private Map<String, String> eventEnvironment(Plan plan, Path planFile) {
-        TriggerEvent e = plan.event();
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put("CICD_WATCH", e.watch());
-        m.put("CICD_KEY", e.key());
-        String value = e.text();
-        if (value.indexOf('\0') >= 0 || value.length() > MAX_ENV_VALUE_CHARS) {
-            LOG.warn("value of {} at revision {} is not passed in CICD_VALUE ({} characters{}); read it from the plan",
-                    e.key(), e.modRevision(), value.length(), value.indexOf('\0') >= 0 ? ", contains NUL" : "");
-            m.put("CICD_VALUE", "");
-        } else {
-            m.put("CICD_VALUE", value);
-        }
-        m.put("CICD_REVISION", Long.toString(e.modRevision()));
-        m.put("CICD_CREATE_REVISION", Long.toString(e.createRevision()));
-        m.put("CICD_VERSION", Long.toString(e.version()));
-        m.put("CICD_EVENT_TYPE", e.type().name());
-        m.put("CICD_FINGERPRINT", plan.fingerprint());
+        Map<String, String> m = EventVariables.of(plan);
         m.put("CICD_PLAN_FILE", planFile.toAbsolutePath().toString());
         return m;
     }
