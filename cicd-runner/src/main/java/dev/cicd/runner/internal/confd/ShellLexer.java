@@ -208,16 +208,7 @@ final class ShellLexer {
         }
         switch (f.kind) {
             case PARAM -> {
-                if (c == '{') {
-                    f.depth++;
-                } else if (c == '}') {
-                    if (f.depth == 0) {
-                        pop();
-                        return;
-                    }
-                    f.depth--;
-                }
-                wordChar(c);
+                nested(f, c, '{', '}');
                 return;
             }
             case ARITH -> {
@@ -237,16 +228,7 @@ final class ShellLexer {
                 return;
             }
             case ARITH_BRACKET, SUBSCRIPT -> {
-                if (c == '[') {
-                    f.depth++;
-                } else if (c == ']') {
-                    if (f.depth == 0) {
-                        pop();
-                        return;
-                    }
-                    f.depth--;
-                }
-                wordChar(c);
+                nested(f, c, '[', ']');
                 return;
             }
             case DBRACKET -> {
@@ -320,6 +302,20 @@ final class ShellLexer {
             }
             default -> wordChar(c);
         }
+    }
+
+    /** Inside {@code ${...}} or {@code [...]}: nested pairs count, the unmatched closing one ends the frame. */
+    private void nested(Frame f, char c, char open, char close) {
+        if (c == open) {
+            f.depth++;
+        } else if (c == close) {
+            if (f.depth == 0) {
+                pop();
+                return;
+            }
+            f.depth--;
+        }
+        wordChar(c);
     }
 
     private void wordChar(char c) {
