@@ -6,16 +6,9 @@ import dev.cicd.core.TriggerSignatures;
 import dev.cicd.etcd.internal.Etcd;
 import dev.cicd.etcd.internal.RunnerLiveness;
 import dev.cicd.etcd.internal.StatusJson;
-import io.etcd.jetcd.ByteSequence;
+import dev.cicd.etcd.internal.JetcdTransport;
+import dev.cicd.etcd.internal.KvTransport;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.Watch;
-import io.etcd.jetcd.common.exception.CompactedException;
-import io.etcd.jetcd.kv.GetResponse;
-import io.etcd.jetcd.kv.PutResponse;
-import io.etcd.jetcd.options.GetOption;
-import io.etcd.jetcd.options.WatchOption;
-import io.etcd.jetcd.watch.WatchEvent;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,7 +36,7 @@ public final class TriggerPublisher {
     private static final Logger LOG = LoggerFactory.getLogger(TriggerPublisher.class);
     private static final Object RETRY = new Object();
 
-    private final Client client;
+    private final KvTransport kv;
     private final String statusPrefix;
     private final Duration requestTimeout;
     private final TriggerSignatures.Signer signer;
@@ -56,15 +49,26 @@ public final class TriggerPublisher {
         this.runnerGroup = b.runnerGroup;
         this.electionPrefix = b.electionPrefix;
         this.runnerGrace = b.runnerGrace;
-        this.client = b.client;
+        this.kv = b.kv.apply(b.requestTimeout);
         this.statusPrefix = b.statusPrefix;
         this.requestTimeout = b.requestTimeout;
         this.signer = b.signer;
         this.validFor = b.validFor;
     }
 
+    /** A publisher on a jetcd client (gRPC); the client stays the caller's to close. */
     public static Builder builder(Client client) {
-        return new Builder(client);
+        Objects.requireNonNull(client, "client");
+        return new Builder(timeout -> new JetcdTransport(client, timeout));
+    }
+
+    /**
+     * A publisher on etcd's v3 JSON gateway: plain HTTP/1.1, no gRPC, so a short-lived process (a CI job's
+     * {@code cicd trigger --wait}) starts in a fraction of the time. The gateway stays the caller's to close.
+     */
+    public static Builder builder(EtcdGateway gateway) {
+        Objects.requireNonNull(gateway, "gateway");
+        return new Builder(gateway::transport);
     }
 
     /**
@@ -89,14 +93,11 @@ public final class TriggerPublisher {
                     + (e.getLocation() == null ? "" : ", line " + e.getLocation().getLineNr() + ", column "
                     + e.getLocation().getColumnNr()) + "); nothing was put", e);
         }
-        ByteSequence value = Etcd.bytes(json);
+        byte[] value = json.getBytes(StandardCharsets.UTF_8);
         if (signer != null) {
-            value = ByteSequence.from(TriggerSignatures.sign(key, json.getBytes(StandardCharsets.UTF_8), signer,
-                    Instant.now().plus(validFor)));
+            value = TriggerSignatures.sign(key, value, signer, Instant.now().plus(validFor));
         }
-        PutResponse r = Etcd.await(client.getKVClient().put(Etcd.bytes(key), value), requestTimeout,
-                () -> "publishing a trigger to " + key);
-        long revision = r.getHeader().getRevision();
+        long revision = kv.put(key, value);
         LOG.debug("published trigger {} at revision {}", key, revision);
         return revision;
     }
@@ -135,62 +136,61 @@ public final class TriggerPublisher {
             throw new IllegalArgumentException("revision must be > 0, was " + revision);
         }
         long deadline = System.nanoTime() + timeout.toNanos();
-        ByteSequence dir = Etcd.bytes(statusPrefix + "/");
+        String dir = statusPrefix + "/";
         String suffix = "/" + revision;
         long from = revision;
         RunnerLiveness liveness = runnerGrace == null ? null
-                : new RunnerLiveness(client, electionPrefix, runnerGroup, runnerGrace, requestTimeout);
+                : new RunnerLiveness(kv, electionPrefix, runnerGroup, runnerGrace);
         while (true) {
             CompletableFuture<Object> result = new CompletableFuture<>();
-            Watch.Watcher watcher = client.getWatchClient().watch(dir,
-                    WatchOption.builder().withRevision(from).withRange(Etcd.prefixEnd(dir)).build(),
-                    Watch.listener(response -> {
-                        for (WatchEvent e : response.getEvents()) {
-                            if (e.getEventType() == WatchEvent.EventType.PUT) {
-                                progress(e.getKeyValue(), key, revision, suffix).ifPresent(p -> tell(onProgress, p));
-                                match(e.getKeyValue(), key, revision, suffix).ifPresent(result::complete);
-                            }
-                        }
-                    }, error -> {
-                        Throwable c = Etcd.unwrap(error);
-                        if (c instanceof CompactedException || Etcd.isClientClosed(c)) {
-                            result.complete(c);
-                        } else {
-                            // re-watch from the same revision ourselves: jetcd's own resume may skip
-                            // records written before its watch was created but not yet received
-                            LOG.debug("waiting for the outcome of {}@{}: watch failed ({}); watching again", key,
-                                    revision, c.toString());
-                            result.complete(RETRY);
-                        }
-                    }));
+            KvTransport.Watching watching = kv.watch(dir, from, new KvTransport.WatchListener() {
+                @Override
+                public void puts(java.util.List<KvTransport.Kv> puts) {
+                    for (KvTransport.Kv e : puts) {
+                        progress(e, key, revision, suffix).ifPresent(p -> tell(onProgress, p));
+                        match(e, key, revision, suffix).ifPresent(result::complete);
+                    }
+                }
+
+                @Override
+                public void ended(KvTransport.End end, Throwable cause) {
+                    if (end == KvTransport.End.FAILED) {
+                        // re-watch from the same revision ourselves: jetcd's own resume may skip
+                        // records written before its watch was created but not yet received
+                        LOG.debug("waiting for the outcome of {}@{}: watch failed ({}); watching again", key,
+                                revision, cause.toString());
+                        result.complete(RETRY);
+                    } else {
+                        result.complete(end);
+                    }
+                }
+            });
             try {
                 Object o = awaitChecking(result, deadline, liveness);
                 if (o instanceof StatusRecord r) {
                     return PublishResult.completed(r);
                 }
                 if (o == RETRY) {
-                    watcher.close();
+                    watching.close();
                     Thread.sleep(Math.min(200, Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))));
                     if (System.nanoTime() - deadline >= 0) {
                         return PublishResult.timedOut(key, revision);
                     }
                     continue;
                 }
-                if (o instanceof CompactedException) {
-                    GetResponse stored = Etcd.await(client.getKVClient().get(dir,
-                                    GetOption.builder().withRange(Etcd.prefixEnd(dir)).build()),
-                            requestTimeout, () -> "reading status records under " + statusPrefix);
-                    for (KeyValue kv : stored.getKvs()) {
-                        Optional<StatusRecord> r = match(kv, key, revision, suffix);
+                if (o == KvTransport.End.COMPACTED) {
+                    KvTransport.Range stored = kv.get(dir);
+                    for (KvTransport.Kv e : stored.kvs()) {
+                        Optional<StatusRecord> r = match(e, key, revision, suffix);
                         if (r.isPresent()) {
                             return PublishResult.completed(r.get());
                         }
                     }
-                    from = stored.getHeader().getRevision() + 1;
+                    from = stored.revision() + 1;
                     continue;
                 }
                 throw new CicdException(CicdException.Code.SOURCE, "waiting for the outcome of " + key + " at revision "
-                        + revision + ": " + Etcd.describe((Throwable) o), (Throwable) o);
+                        + revision + ": the connection to " + kv.describe() + " was closed");
             } catch (TimeoutException e) {
                 return PublishResult.timedOut(key, revision);
             } catch (InterruptedException e) {
@@ -198,7 +198,7 @@ public final class TriggerPublisher {
             } catch (ExecutionException e) {
                 throw new CicdException(CicdException.Code.INTERNAL, "waiting for the outcome of " + key, e.getCause());
             } finally {
-                watcher.close();
+                watching.close();
             }
         }
     }
@@ -234,11 +234,11 @@ public final class TriggerPublisher {
         }
     }
 
-    private static Optional<ProgressRecord> progress(KeyValue kv, String key, long revision, String suffix) {
-        if (!Etcd.text(kv.getKey()).endsWith(suffix)) {
+    private static Optional<ProgressRecord> progress(KvTransport.Kv kv, String key, long revision, String suffix) {
+        if (!kv.key().endsWith(suffix)) {
             return Optional.empty();
         }
-        String v = Etcd.text(kv.getValue());
+        String v = kv.value();
         if (!ProgressRecord.isProgress(v)) {
             return Optional.empty();
         }
@@ -250,20 +250,20 @@ public final class TriggerPublisher {
         }
     }
 
-    private static Optional<StatusRecord> match(KeyValue kv, String key, long revision, String suffix) {
-        if (!Etcd.text(kv.getKey()).endsWith(suffix)) {
+    private static Optional<StatusRecord> match(KvTransport.Kv kv, String key, long revision, String suffix) {
+        if (!kv.key().endsWith(suffix)) {
             return Optional.empty();
         }
-        if (ProgressRecord.isProgress(Etcd.text(kv.getValue()))) {
+        if (ProgressRecord.isProgress(kv.value())) {
             return Optional.empty();
         }
         try {
-            StatusRecord r = StatusRecord.fromJson(Etcd.text(kv.getValue()));
+            StatusRecord r = StatusRecord.fromJson(kv.value());
             if (r.revision() == revision && r.key().equals(key)) {
                 return Optional.of(r);
             }
         } catch (IllegalArgumentException e) {
-            LOG.debug("skipping {}: {}", Etcd.text(kv.getKey()), e.getMessage());
+            LOG.debug("skipping {}: {}", kv.key(), e.getMessage());
         }
         return Optional.empty();
     }
@@ -275,7 +275,7 @@ public final class TriggerPublisher {
     }
 
     public static final class Builder {
-        private final Client client;
+        private final java.util.function.Function<Duration, KvTransport> kv;
         private String statusPrefix = EtcdState.DEFAULT_STATUS_PREFIX;
         private Duration requestTimeout = Duration.ofSeconds(5);
         private TriggerSignatures.Signer signer;
@@ -284,8 +284,8 @@ public final class TriggerPublisher {
         private String electionPrefix = LeaderElection.DEFAULT_ELECTION_ROOT;
         private Duration runnerGrace;
 
-        private Builder(Client client) {
-            this.client = Objects.requireNonNull(client, "client");
+        private Builder(java.util.function.Function<Duration, KvTransport> kv) {
+            this.kv = kv;
         }
 
         /** Where runners write status records; {@code /cicd/.status} by default. */

@@ -17,7 +17,7 @@ public final class Main {
         // before anything starts a process: shell actions start ~1 ms sooner (see ProcessLaunch)
         ProcessLaunch.preferVfork();
         Cli.configureLogging(args);
-        System.exit(commandLine().execute(args));
+        System.exit(Cli.commandLine(args).execute(args));
     }
 
     /** The command line with every subcommand, exit-code mapping and error handler; for tests and embedding. */

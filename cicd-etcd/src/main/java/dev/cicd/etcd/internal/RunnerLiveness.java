@@ -2,9 +2,6 @@ package dev.cicd.etcd.internal;
 
 import dev.cicd.core.CicdException;
 import dev.cicd.etcd.NoRunnerException;
-import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.Client;
-import io.etcd.jetcd.options.GetOption;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,10 +16,9 @@ public final class RunnerLiveness {
 
     private static final Logger LOG = LoggerFactory.getLogger(RunnerLiveness.class);
 
-    private final Client client;
+    private final KvTransport kv;
     private final String runnerGroup;
     private final Duration runnerGrace;
-    private final Duration requestTimeout;
     private final String dir;
     private final long since = System.nanoTime();
     private long absentSince = -1;
@@ -30,12 +26,10 @@ public final class RunnerLiveness {
     private boolean off;
 
     /** @param runnerGroup the group, or null for a runner of any group */
-    public RunnerLiveness(Client client, String electionPrefix, String runnerGroup, Duration runnerGrace,
-            Duration requestTimeout) {
-        this.client = client;
+    public RunnerLiveness(KvTransport kv, String electionPrefix, String runnerGroup, Duration runnerGrace) {
+        this.kv = kv;
         this.runnerGroup = runnerGroup;
         this.runnerGrace = runnerGrace;
-        this.requestTimeout = requestTimeout;
         this.dir = electionPrefix + "/" + (runnerGroup == null ? "" : runnerGroup + "/");
     }
 
@@ -52,10 +46,7 @@ public final class RunnerLiveness {
         long now = System.nanoTime();
         long count;
         try {
-            ByteSequence d = Etcd.bytes(dir);
-            count = Etcd.await(client.getKVClient().get(d, GetOption.builder().withRange(Etcd.prefixEnd(d))
-                    .withCountOnly(true).build()), requestTimeout, () -> "reading the election keys under " + dir)
-                    .getCount();
+            count = kv.count(dir);
             failingSince = -1;
         } catch (CicdException e) {
             if (isPermissionDenied(e)) {

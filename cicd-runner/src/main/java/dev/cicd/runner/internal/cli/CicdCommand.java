@@ -14,19 +14,6 @@ import picocli.CommandLine.Spec;
         versionProvider = CicdCommand.Version.class,
         sortOptions = false,
         description = {"Turn a value written to an etcd key into a verified deployment on Kubernetes.", ""},
-        subcommands = {
-            RunCommand.class,
-            OnceCommand.class,
-            TriggerCommand.class,
-            StatusCommand.class,
-            HistoryCommand.class,
-            SelftestCommand.class,
-            DemoCommand.class,
-            ImportConfdCommand.class,
-            PlanCommand.class,
-            CompletionCommand.class,
-            CommandLine.HelpCommand.class
-        },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success: applied or in sync; the daemon stopped cleanly",

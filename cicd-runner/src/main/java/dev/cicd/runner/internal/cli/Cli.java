@@ -8,9 +8,11 @@ import dev.cicd.runner.RunnerSettings.LogFormat;
 import dev.cicd.runner.internal.logging.LogSetup;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 
 /** Builds the {@code cicd} command line: subcommands, exit codes, error printing, log levels. */
@@ -19,9 +21,42 @@ public final class Cli {
     private Cli() {
     }
 
-    /** The configured command line. */
+    /** The subcommands by name, in the order help lists them; each made only when added. */
+    private static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands();
+
+    private static Map<String, Supplier<Object>> subcommands() {
+        Map<String, Supplier<Object>> m = new LinkedHashMap<>();
+        m.put("run", RunCommand::new);
+        m.put("once", OnceCommand::new);
+        m.put("trigger", TriggerCommand::new);
+        m.put("status", StatusCommand::new);
+        m.put("history", HistoryCommand::new);
+        m.put("selftest", SelftestCommand::new);
+        m.put("demo", DemoCommand::new);
+        m.put("import-confd", ImportConfdCommand::new);
+        m.put("plan", PlanCommand::new);
+        m.put("completion", CompletionCommand::new);
+        m.put("help", CommandLine.HelpCommand::new);
+        return m;
+    }
+
+    /** The configured command line with every subcommand. */
     public static CommandLine commandLine() {
+        return commandLine(null);
+    }
+
+    /**
+     * The command line for {@code args}: when they name a subcommand, only that one is built (picocli reflects
+     * over every option of every command it is given, ~0.1 s for all of them at start-up); else all of them.
+     */
+    public static CommandLine commandLine(String[] args) {
         CommandLine cl = new CommandLine(new CicdCommand());
+        Optional<String> only = args == null ? Optional.empty() : subcommand(args);
+        SUBCOMMANDS.forEach((name, make) -> {
+            if (only.isEmpty() || only.get().equals(name)) {
+                cl.addSubcommand(name, make.get());
+            }
+        });
         cl.setExecutionExceptionHandler(Cli::handle);
         cl.setExitCodeExceptionMapper(Cli::exitCode);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
@@ -55,6 +90,22 @@ public final class Cli {
             }
         }
         return new LogSetup.Settings(format, own, others);
+    }
+
+    /**
+     * The subcommand {@code args} name: the first argument that is not a top-level option (nor the value of
+     * {@code --log-format}), when it is one of ours; empty otherwise (help, a typo: everything is built).
+     */
+    static Optional<String> subcommand(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--log-format")) {
+                i++;
+            } else if (!a.startsWith("-")) {
+                return SUBCOMMANDS.containsKey(a) && !a.equals("help") ? Optional.of(a) : Optional.empty();
+            }
+        }
+        return Optional.empty();
     }
 
     /** The value of {@code --log-format} before a {@code --}, when given and valid (picocli reports a bad one). */

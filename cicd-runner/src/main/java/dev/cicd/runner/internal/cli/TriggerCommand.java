@@ -2,8 +2,10 @@ package dev.cicd.runner.internal.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cicd.core.CicdException;
 import dev.cicd.core.Outcome;
 import dev.cicd.core.TriggerSignatures;
+import dev.cicd.etcd.EtcdGateway;
 import dev.cicd.etcd.PublishResult;
 import dev.cicd.etcd.StatusRecord;
 import dev.cicd.etcd.TriggerPublisher;
@@ -19,6 +21,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -41,7 +45,7 @@ import picocli.CommandLine.Spec;
         })
 final class TriggerCommand implements Callable<Integer> {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Logger LOG = LoggerFactory.getLogger(TriggerCommand.class);
 
     @Spec
     CommandLine.Model.CommandSpec spec;
@@ -149,6 +153,18 @@ final class TriggerCommand implements Callable<Integer> {
                     + "verify.maxValidity, 15m by default).")
     Duration validFor;
 
+    @Option(names = "--transport", paramLabel = "T", defaultValue = "auto",
+            description = "How to talk to etcd: http (its v3 JSON gateway: no gRPC stack, starts ~0.6 s sooner), "
+                    + "grpc, or auto: http, and grpc when the endpoint does not serve the gateway (etcd before 3.4) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Transport transport;
+
+    /** How {@code trigger} talks to etcd. */
+    enum Transport { AUTO, HTTP, GRPC }
+
+    /** Set once the put went through: a fallback to gRPC after that would put the trigger twice. */
+    private boolean published;
+
     @Override
     public Integer call() {
         boolean asJson = output == OutputFormat.JSON;
@@ -173,60 +189,76 @@ final class TriggerCommand implements Callable<Integer> {
                     certFile == null ? null : certFile.toAbsolutePath().toString(),
                     keyFile == null ? null : keyFile.toAbsolutePath().toString()));
         }
+        if (transport != Transport.GRPC) {
+            try (EtcdGateway gateway = Wiring.gateway(etcd)) {
+                return publish(TriggerPublisher.builder(gateway), prefix, runnerGroup, signer, json, out, info, asJson);
+            } catch (CicdException e) {
+                if (transport == Transport.HTTP || published || !EtcdGateway.isGatewayMissing(e)) {
+                    throw e;
+                }
+                LOG.debug("{}; using gRPC", e.getMessage());
+            }
+        }
         try (Client client = Wiring.etcd(etcd, Duration.ofSeconds(5))) {
-            TriggerPublisher.Builder pb = TriggerPublisher.builder(client).statusPrefix(prefix);
-            if (signer != null) {
-                pb.signer(signer, validFor);
+            return publish(TriggerPublisher.builder(client), prefix, runnerGroup, signer, json, out, info, asJson);
+        }
+    }
+
+    private int publish(TriggerPublisher.Builder pb, String prefix, String runnerGroup, TriggerSignatures.Signer signer,
+            String json, PrintWriter out, PrintWriter info, boolean asJson) {
+        pb.statusPrefix(prefix);
+        if (signer != null) {
+            pb.signer(signer, validFor);
+        }
+        if (await && !runnerGrace.isZero()) {
+            if (runnerGroup == null || runnerGroup.isBlank()) {
+                pb.requireAnyRunner(runnerGrace);
+            } else {
+                pb.requireRunner(runnerGroup, runnerGrace);
             }
-            if (await && !runnerGrace.isZero()) {
-                if (runnerGroup == null || runnerGroup.isBlank()) {
-                    pb.requireAnyRunner(runnerGrace);
-                } else {
-                    pb.requireRunner(runnerGroup, runnerGrace);
-                }
-            }
-            TriggerPublisher publisher = pb.build();
-            long rev = publisher.publish(key, json);
-            info.printf("put %s at revision %d%n", key, rev);
-            info.flush();
-            if (!await) {
-                if (asJson) {
-                    ObjectNode n = JSON.createObjectNode().put("key", key).put("revision", rev);
-                    out.println(n);
-                    out.flush();
-                }
-                return ExitCodes.OK;
-            }
-            PublishResult r = publisher.awaitOutcome(key, rev, timeout, p -> {
-                synchronized (info) {
-                    info.println(p.describe());
-                    info.flush();
-                }
-            });
-            if (r.timedOut()) {
-                info.printf("timed out: no outcome for revision %d within %s (is a runner watching %s?)%n", rev,
-                        timeout, key);
-                info.flush();
-                if (asJson) {
-                    out.println(JSON.createObjectNode().put("key", key).put("revision", rev).put("outcome", "timed-out")
-                            .put("reason", r.reason()));
-                    out.flush();
-                }
-                return ExitCodes.TIMED_OUT;
-            }
-            StatusRecord s = r.status().orElseThrow();
-            long ms = Duration.between(s.started(), s.finished()).toMillis();
-            synchronized (info) {
-                info.printf("%s by watch %s (runner %s) in %d ms%s%s%n", s.outcome().label(), s.watch(), s.runnerId(), ms,
-                        s.reason().isEmpty() ? "" : ": " + s.reason(), s.runLog().map(l -> "; run log " + l).orElse(""));
-                info.flush();
-            }
+        }
+        TriggerPublisher publisher = pb.build();
+        long rev = publisher.publish(key, json);
+        published = true;
+        info.printf("put %s at revision %d%n", key, rev);
+        info.flush();
+        if (!await) {
             if (asJson) {
-                out.println(s.toJson());
+                ObjectNode n = Json.MAPPER.createObjectNode().put("key", key).put("revision", rev);
+                out.println(n);
                 out.flush();
             }
-            return exitCode(s.outcome());
+            return ExitCodes.OK;
         }
+        PublishResult r = publisher.awaitOutcome(key, rev, timeout, p -> {
+            synchronized (info) {
+                info.println(p.describe());
+                info.flush();
+            }
+        });
+        if (r.timedOut()) {
+            info.printf("timed out: no outcome for revision %d within %s (is a runner watching %s?)%n", rev,
+                    timeout, key);
+            info.flush();
+            if (asJson) {
+                out.println(Json.MAPPER.createObjectNode().put("key", key).put("revision", rev).put("outcome", "timed-out")
+                        .put("reason", r.reason()));
+                out.flush();
+            }
+            return ExitCodes.TIMED_OUT;
+        }
+        StatusRecord s = r.status().orElseThrow();
+        long ms = Duration.between(s.started(), s.finished()).toMillis();
+        synchronized (info) {
+            info.printf("%s by watch %s (runner %s) in %d ms%s%s%n", s.outcome().label(), s.watch(), s.runnerId(), ms,
+                    s.reason().isEmpty() ? "" : ": " + s.reason(), s.runLog().map(l -> "; run log " + l).orElse(""));
+            info.flush();
+        }
+        if (asJson) {
+            out.println(s.toJson());
+            out.flush();
+        }
+        return exitCode(s.outcome());
     }
 
     /** The signer of --sign-key and --key-id, or null without them. */
@@ -260,7 +292,7 @@ final class TriggerCommand implements Callable<Integer> {
         if (f.action.equals("deploy") && (f.tag == null || f.tag.isBlank())) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--tag is required with --action deploy");
         }
-        ObjectNode n = JSON.createObjectNode();
+        ObjectNode n = Json.MAPPER.createObjectNode();
         n.put("action", f.action);
         n.put("k8sNamespace", f.namespace);
         n.put("appName", f.app);
@@ -270,6 +302,11 @@ final class TriggerCommand implements Callable<Integer> {
         }
         Optional.ofNullable(f.requestId).ifPresent(id -> n.put("requestId", id));
         return n.toString();
+    }
+
+    /** Jackson, made when first needed (not when picocli builds the command). */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
     }
 
     static int exitCode(Outcome.Kind k) {

@@ -8,6 +8,7 @@ import dev.cicd.core.ShellAction;
 import dev.cicd.core.TriggerSignatures;
 import dev.cicd.core.WatchSpec;
 import dev.cicd.etcd.EtcdClients;
+import dev.cicd.etcd.EtcdGateway;
 import dev.cicd.k8s.KubernetesAction;
 import dev.cicd.k8s.KubernetesClients;
 import dev.cicd.k8s.KubernetesTemplates;
@@ -52,6 +53,26 @@ public final class Wiring {
         } catch (IllegalArgumentException ex) {
             throw new ConfigException("etcd: " + ex.getMessage(), ex);
         }
+    }
+
+    /** etcd's JSON gateway for the config's etcd section (nothing contacted yet): for short-lived clients. */
+    public static EtcdGateway gateway(EtcdConfig e) {
+        EtcdGateway.Builder b = EtcdGateway.builder().endpoints(e.endpointUris());
+        if (!e.user().isEmpty()) {
+            b.credentials(e.user(), e.password());
+        }
+        if (e.tls().enabled()) {
+            b.tls(path(e.tls().ca()), path(e.tls().cert()), path(e.tls().key()));
+        }
+        try {
+            return b.build();
+        } catch (IllegalArgumentException ex) {
+            throw new ConfigException("etcd: " + ex.getMessage(), ex);
+        }
+    }
+
+    private static Path path(String file) {
+        return file.isEmpty() ? null : Path.of(file);
     }
 
     /** A jetcd client for the config's etcd section, not yet checked. */
