@@ -110,7 +110,6 @@ public final class StateOps {
 
     /** The checkpoint and the marks of revisions recorded above it, in one read at one revision. */
     public StateStore.WatchState load(String watch) {
-        pruner.written(watch); // a pipeline starts on this watch: prune what earlier runs left
         String cpKey = keys.checkpoint(watch);
         ByteSequence dir = Etcd.bytes(keys.recordedDir(watch));
         TxnResponse r = retrying("reading the state of watch " + watch, () -> Etcd.await(client.getKVClient().txn()
@@ -229,6 +228,8 @@ public final class StateOps {
         }, true, token -> appliedTo.forEach((target, e) -> applied.put(target,
                 new CachedFingerprint(token.createRevision(), e.outcome().fingerprint()))));
         batch.entries().forEach(e -> progress.recorded(e.outcome().watch(), e.outcome().revision()));
+        // only a writer prunes (a read-only user of the state, like the status command, never does); the first
+        // commit of a term also prunes what earlier runs left over the limit
         batch.entries().stream().map(e -> e.outcome().watch()).distinct().forEach(pruner::written);
     }
 

@@ -84,7 +84,7 @@ public final class StatusPruner {
         this.executor.setRemoveOnCancelPolicy(true);
     }
 
-    /** Records of {@code watch} were written (or its pipeline started): a round runs soon. Never blocks. */
+    /** Records of {@code watch} were committed: a round runs soon. Never blocks. */
     public void written(String watch) {
         schedule(watch, delay);
     }
