@@ -128,6 +128,23 @@ class StatusPruningTest {
     }
 
     @Test
+    void aCheckpointAboveTheStoresRevisionLeftByAResetPrunesNothing() throws Exception {
+        Client c = etcd.client();
+        String base = Recording.uniquePrefix("reset");
+        StateKeys keys = new StateKeys(base + "/state", base + "/status");
+        for (int rev = 1; rev <= 20; rev++) {
+            put(c, keys.status("w", rev), "{}");
+        }
+        long now = put(c, keys.checkpoint("w"), Long.toString(Long.MAX_VALUE / 2));
+        EtcdState state = EtcdState.builder(c).group("g").statePrefix(base + "/state").statusPrefix(base + "/status")
+                .statusMaxPerWatch(5).build();
+        assertEquals(0, state.pruneStatus("w"));
+        assertEquals(20, records(c, base, "w"));
+        put(c, keys.checkpoint("w"), Long.toString(now));
+        assertEquals(15, state.pruneStatus("w"));
+    }
+
+    @Test
     void aRunnerThatDoesNotLeadPrunesNothing() throws Exception {
         Client c = etcd.client();
         String base = Recording.uniquePrefix("fenced");

@@ -36,7 +36,7 @@ import org.slf4j.MDC;
  * <p>A round: one read (the group's checkpoint of the watch and the number of records); when over the
  * limit, a keys-only listing of the oldest-written excess (at most {@link #MAX_PER_ROUND}), then fenced
  * transactions deleting those at or below the checkpoint ({@link PrunePlan}): a record above it may belong to
- * an event in flight. A round that left more to do runs again at once; a failed one is logged and runs again
+ * an event in flight (a checkpoint above the store's revision, left by a reset store, prunes nothing). A round that left more to do runs again at once; a failed one is logged and runs again
  * {@link #RETRY_AFTER} later; a runner that is not the leader deletes nothing (the leader prunes).
  */
 public final class StatusPruner {
@@ -149,6 +149,13 @@ public final class StatusPruner {
         long stored = read.getGetResponses().get(1).getCount();
         int limit = PrunePlan.toList(stored, maxPerWatch, MAX_PER_ROUND);
         if (limit == 0 || checkpoint.isEmpty()) {
+            return new Round(stored, 0, false);
+        }
+        if (checkpoint.getAsLong() > read.getHeader().getRevision()) {
+            // a reset store (revisions restarted low) with the old checkpoint not yet rewritten: below it may
+            // be events in flight now; prune once the pipeline has written the new one
+            LOG.debug("status records of watch {} not pruned: checkpoint {} is above the store's revision {}", watch,
+                    checkpoint.getAsLong(), read.getHeader().getRevision());
             return new Round(stored, 0, false);
         }
         GetResponse listed = Etcd.await(client.getKVClient().get(range.start(), GetOption.builder()
