@@ -180,6 +180,10 @@ class StatusPruningTest {
             assertTrue(r.sink.awaitOutcomes(3, WAIT));
             assertTrue(r.pipeline().awaitIdle(WAIT));
             assertEquals(3, records(c, base, "ttl"));
+            long lease = c.getKVClient().get(Etcd.bytes(base + "/status/ttl/" + last)).get(5, TimeUnit.SECONDS)
+                    .getKvs().get(0).getLease();
+            assertEquals(10, c.getLeaseClient().timeToLive(lease, io.etcd.jetcd.options.LeaseOption.DEFAULT)
+                    .get(5, TimeUnit.SECONDS).getGrantedTTL(), "granted for the TTL: no record outlives it");
             assertTrue(Recording.await(Duration.ofSeconds(30), () -> {
                 try {
                     return records(c, base, "ttl") == 0;
