@@ -108,7 +108,7 @@ public final class EtcdState {
     /**
      * Runs one prune round for {@code watch} now, on the calling thread (the runner does this by itself in
      * the background after commits): deletes the oldest-written per-revision records over the limit, at or
-     * below the checkpoint, at most {@link StatusPruner#MAX_PER_ROUND}.
+     * below the checkpoint, at most 1024.
      *
      * @return how many records were deleted
      * @throws NotLeaderException when fenced and this runner does not lead
