@@ -1,9 +1,11 @@
 package dev.cicd.etcd;
 
 import dev.cicd.etcd.internal.Etcd;
+import dev.cicd.etcd.internal.Fence;
 import dev.cicd.etcd.internal.StateKeys;
 import dev.cicd.etcd.internal.StateOps;
 import dev.cicd.etcd.internal.StatusJson;
+import dev.cicd.etcd.internal.StatusPruner;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.GetResponse;
@@ -31,6 +33,12 @@ import java.util.Optional;
  * {@code /cicd/.state/<group>/recorded/<watch>/<revision>}, {@code /cicd/.state/<group>/applied/<target>},
  * {@code /cicd/.status/<watch>/<revision>} (lease, 7 days), {@code /cicd/.status/<watch>/latest},
  * {@code /cicd/.status/<watch>/notice}.
+ *
+ * <p>What grows with the number of events is only the per-revision status records: the writing runner
+ * keeps the newest {@linkplain Builder#statusMaxPerWatch(int) 1000 per watch} (a background round after
+ * commits, never above the checkpoint) and their lease removes them after the {@linkplain Builder#statusTtl
+ * status TTL}. The rest is one key per watch (checkpoint, {@code latest}, {@code notice}), one per target
+ * (fingerprint) and the marks of events recorded above the checkpoint (removed when it passes them).
  */
 public final class EtcdState {
 
@@ -42,19 +50,26 @@ public final class EtcdState {
     public static final String DEFAULT_GROUP = "default";
     /** Default lifetime of per-revision status records: 7 days. */
     public static final Duration DEFAULT_STATUS_TTL = Duration.ofDays(7);
+    /** Default number of per-revision status records kept per watch: 1000. */
+    public static final int DEFAULT_STATUS_MAX_PER_WATCH = 1000;
 
     private final StateOps ops;
     private final Client client;
     private final Duration requestTimeout;
     private final EtcdStateStore store;
+    private final StatusPruner pruner;
 
     private EtcdState(Builder b) {
         String statePrefix = b.statePrefix != null ? b.statePrefix : DEFAULT_STATE_ROOT + "/" + b.group;
         String runnerId = b.runnerId != null ? b.runnerId : defaultRunnerId();
         this.client = b.client;
         this.requestTimeout = b.requestTimeout;
-        this.ops = new StateOps(b.client, b.group, new StateKeys(statePrefix, b.statusPrefix), runnerId, b.statusTtl,
-                b.requestTimeout, b.retryFor, b.fence == null ? null : b.fence.fence(), b.clock);
+        StateKeys keys = new StateKeys(statePrefix, b.statusPrefix);
+        Fence fence = b.fence == null ? null : b.fence.fence();
+        this.pruner = new StatusPruner(b.client, keys, b.statusMaxPerWatch, b.maxTxnOps, fence, b.requestTimeout,
+                b.pruneDelay);
+        this.ops = new StateOps(b.client, b.group, keys, runnerId, b.statusTtl, b.requestTimeout, b.retryFor, fence,
+                b.clock, pruner);
         this.store = new EtcdStateStore(ops, b.maxTxnOps);
     }
 
@@ -83,6 +98,23 @@ public final class EtcdState {
 
     public String runnerId() {
         return ops.runnerId();
+    }
+
+    /** Per-revision status records this runner deleted so far to keep the newest per watch. */
+    public long prunedStatusRecords() {
+        return pruner.pruned();
+    }
+
+    /**
+     * Runs one prune round for {@code watch} now, on the calling thread (the runner does this by itself in
+     * the background after commits): deletes the oldest-written per-revision records over the limit, at or
+     * below the checkpoint, at most 1024.
+     *
+     * @return how many records were deleted
+     * @throws NotLeaderException when fenced and this runner does not lead
+     */
+    public int pruneStatus(String watch) {
+        return pruner.round(watch).deleted();
     }
 
     /**
@@ -156,6 +188,8 @@ public final class EtcdState {
         private String statusPrefix = DEFAULT_STATUS_PREFIX;
         private String runnerId;
         private Duration statusTtl = DEFAULT_STATUS_TTL;
+        private int statusMaxPerWatch = DEFAULT_STATUS_MAX_PER_WATCH;
+        private Duration pruneDelay = Duration.ofSeconds(2);
         private Duration requestTimeout = Duration.ofSeconds(5);
         private Duration retryFor = Duration.ofSeconds(30);
         private LeaderElection fence;
@@ -193,13 +227,40 @@ public final class EtcdState {
             return this;
         }
 
-        /** How long per-revision status records are kept (a lease); 7 days by default, at least 10 s. */
+        /**
+         * How long per-revision status records are kept: a lease shared by the records of a tenth of it (at
+         * most an hour), so each is deleted by etcd between TTL - that window and TTL after it was written,
+         * even while no runner runs; 7 days by default, at least 10 s.
+         */
         public Builder statusTtl(Duration ttl) {
             Objects.requireNonNull(ttl, "statusTtl");
             if (ttl.compareTo(Duration.ofSeconds(10)) < 0) {
                 throw new IllegalArgumentException("status TTL must be at least 10 s, was " + ttl);
             }
             this.statusTtl = ttl;
+            return this;
+        }
+
+        /**
+         * How many per-revision status records are kept per watch (the newest written); 1000 by default,
+         * at least 1. The oldest over it are deleted in the background after commits, except those above
+         * the watch's checkpoint (an event in flight keeps its record).
+         */
+        public Builder statusMaxPerWatch(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("statusMaxPerWatch must be >= 1, was " + max);
+            }
+            this.statusMaxPerWatch = max;
+            return this;
+        }
+
+        /** How long after a commit its watch's prune round runs (commits meanwhile share it); 2 s by default. */
+        public Builder pruneDelay(Duration delay) {
+            Objects.requireNonNull(delay, "pruneDelay");
+            if (delay.isNegative()) {
+                throw new IllegalArgumentException("pruneDelay must be >= 0, was " + delay);
+            }
+            this.pruneDelay = delay;
             return this;
         }
 

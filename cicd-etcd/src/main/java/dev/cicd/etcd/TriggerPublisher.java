@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * <p>Waiting watches the status prefix starting at the put's revision (status records are written
  * after the trigger, so none can be missed) and matches the record's key and revision; there is no
  * polling loop. When that history was compacted meanwhile, the stored records are read once and the
- * watch continues after the read. In-progress records ({@link ProgressRecord}) written at the same key
+ * watch continues after the read; when the record is not among them but a later put of the same key has a
+ * recorded outcome, the record was pruned ({@link PrunedOutcomeException}) instead of waiting for the timeout. In-progress records ({@link ProgressRecord}) written at the same key
  * while the action runs are handed to a listener. With {@link Builder#requireRunner} the wait fails fast
  * ({@link NoRunnerException}) when no runner of the group campaigns for its leadership.
  */
@@ -123,6 +124,8 @@ public final class TriggerPublisher {
      * in-progress record written for it meanwhile (on the watch's thread; keep it short).
      *
      * @return the record, or a {@linkplain PublishResult#timedOut() timed-out} result
+     * @throws PrunedOutcomeException when the record is gone (pruned, its history compacted) and a later put of
+     *                                 the key has an outcome already
      * @throws NoRunnerException with {@link Builder#requireRunner}, when no runner of the group was alive for
      *                           the grace period
      * @throws CicdException     {@link CicdException.Code#SOURCE} when etcd cannot be read
@@ -180,11 +183,17 @@ public final class TriggerPublisher {
                 }
                 if (o == KvTransport.End.COMPACTED) {
                     KvTransport.Range stored = kv.get(dir);
+                    Optional<StatusRecord> newer = Optional.empty();
                     for (KvTransport.Kv e : stored.kvs()) {
                         Optional<StatusRecord> r = match(e, key, revision, suffix);
                         if (r.isPresent()) {
                             return PublishResult.completed(r.get());
                         }
+                        newer = newer(e, key, revision, newer);
+                    }
+                    if (newer.isPresent()) {
+                        // its own record was pruned: waiting for it would only run into the timeout
+                        throw new PrunedOutcomeException(key, revision, newer.get());
                     }
                     from = stored.revision() + 1;
                     continue;
@@ -266,6 +275,22 @@ public final class TriggerPublisher {
             LOG.debug("skipping {}: {}", kv.key(), e.getMessage());
         }
         return Optional.empty();
+    }
+
+    /** {@code best}, or the record at {@code kv} when it is a final record of {@code key} newer than both. */
+    private static Optional<StatusRecord> newer(KvTransport.Kv kv, String key, long revision, Optional<StatusRecord> best) {
+        String v = kv.value();
+        if (ProgressRecord.isProgress(v)) {
+            return best;
+        }
+        try {
+            StatusRecord r = StatusRecord.fromJson(v);
+            boolean later = r.key().equals(key) && r.revision() > revision
+                    && best.map(b -> r.revision() > b.revision()).orElse(true);
+            return later ? Optional.of(r) : best;
+        } catch (IllegalArgumentException e) {
+            return best;
+        }
     }
 
     private static void requireKey(String key) {

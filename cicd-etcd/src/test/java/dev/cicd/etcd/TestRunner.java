@@ -19,12 +19,19 @@ final class TestRunner implements AutoCloseable {
     private final Pipeline pipeline;
 
     TestRunner(Client client, String id, String base, WatchSpec watch, Action action, LeaderElection fence) {
+        this(client, id, base, watch, action, fence, b -> { });
+    }
+
+    /** With {@code settings} applied to the state's builder last (status retention, TTL...). */
+    TestRunner(Client client, String id, String base, WatchSpec watch, Action action, LeaderElection fence,
+            java.util.function.Consumer<EtcdState.Builder> settings) {
         this.id = id;
         EtcdState.Builder b = EtcdState.builder(client).group("g").statePrefix(base + "/state")
                 .statusPrefix(base + "/status").runnerId(id).statusTtl(Duration.ofHours(1));
         if (fence != null) {
             b.fence(fence);
         }
+        settings.accept(b);
         this.state = b.build();
         Path work = Path.of(System.getProperty("cicd.testkit.workDir", System.getProperty("java.io.tmpdir")))
                 .resolve("pipelines").resolve(id + "-" + System.nanoTime());

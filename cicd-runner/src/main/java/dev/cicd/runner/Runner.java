@@ -86,8 +86,10 @@ public final class Runner implements AutoCloseable {
         this.election = LeaderElection.builder(etcd).group(s.group()).candidateId(s.id()).ttl(s.electionTtl()).build();
         this.state = EtcdState.builder(etcd).group(s.group()).runnerId(s.id())
                 .statePrefix(Wiring.statePrefix(config)).statusPrefix(s.statusPrefix())
+                .statusTtl(s.statusRetention().maxAge()).statusMaxPerWatch(s.statusRetention().maxPerWatch())
                 .fence(election).build();
         this.metrics = new RunnerMetrics(s.group(), config.watches().stream().map(WatchConfig::name).toList());
+        this.metrics.statusRecordsPruned(state::prunedStatusRecords);
         this.metrics.haltedBy(w -> {
             Pipeline t = term.get();
             return t != null && t.stats(w).halted();

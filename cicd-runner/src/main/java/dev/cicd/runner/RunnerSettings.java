@@ -16,6 +16,7 @@ import java.util.List;
  * @param workDir      where plan files are written for actions, default the system's temporary
  *                     directory (a fresh subdirectory per run)
  * @param logRetention how long run logs are kept
+ * @param statusRetention how many per-revision status records are kept in etcd per watch, and how long
  * @param statePrefix  etcd prefix of checkpoints and fingerprints, default {@code /cicd/.state}
  * @param statusPrefix etcd prefix of status records, default {@code /cicd/.status}
  * @param httpHost     address of the health and metrics endpoint, default {@code 127.0.0.1}
@@ -25,7 +26,7 @@ import java.util.List;
  *                     line; the command-line option {@code --log-format} wins over it
  */
 public record RunnerSettings(String id, String group, Integer parallelism, String logDir, String workDir,
-                             LogRetention logRetention, String statePrefix, String statusPrefix, String httpHost,
+                             LogRetention logRetention, StatusRetention statusRetention, String statePrefix, String statusPrefix, String httpHost,
                              Integer httpPort, Duration electionTtl, LogFormat logFormat) {
 
     /** Events that run at once when {@code parallelism} is not set. */
@@ -47,6 +48,7 @@ public record RunnerSettings(String id, String group, Integer parallelism, Strin
         logDir = logDir == null || logDir.isBlank() ? "logs" : logDir;
         workDir = workDir == null ? "" : workDir.trim();
         logRetention = logRetention == null ? new LogRetention(null, null, null) : logRetention;
+        statusRetention = statusRetention == null ? new StatusRetention(null, null) : statusRetention;
         statePrefix = prefix("statePrefix", statePrefix, "/cicd/.state");
         statusPrefix = prefix("statusPrefix", statusPrefix, "/cicd/.status");
         httpHost = httpHost == null || httpHost.isBlank() ? "127.0.0.1" : httpHost.trim();
@@ -102,6 +104,33 @@ public record RunnerSettings(String id, String group, Integer parallelism, Strin
             maxFiles = maxFiles == null ? 1000 : maxFiles;
             if (maxFiles < 1) {
                 throw new KeyProblem("maxFiles", "must be at least 1, was " + maxFiles);
+            }
+        }
+    }
+
+    /**
+     * Retention of the per-revision status records in etcd ({@code <statusPrefix>/<watch>/<revision>}); the
+     * {@code latest} and {@code notice} records, checkpoints and fingerprints are kept.
+     *
+     * @param maxAge      etcd deletes a record (its lease ends) between {@code maxAge} minus a tenth of it (at
+     *                    most 1 h) and {@code maxAge} after it was written, even while no runner runs; default
+     *                    7 d, at least 10 s
+     * @param maxPerWatch the leading runner keeps at most this many per watch, the newest written, deleting the
+     *                    older ones after its commits (never those of events in flight); default 1000
+     */
+    public record StatusRetention(Duration maxAge, Integer maxPerWatch) {
+
+        /** Records kept per watch when {@code maxPerWatch} is not set. */
+        public static final int DEFAULT_MAX_PER_WATCH = 1000;
+
+        public StatusRetention {
+            maxAge = maxAge == null ? Duration.ofDays(7) : maxAge;
+            if (maxAge.compareTo(Duration.ofSeconds(10)) < 0) {
+                throw new KeyProblem("maxAge", "must be at least 10s, was " + maxAge);
+            }
+            maxPerWatch = maxPerWatch == null ? DEFAULT_MAX_PER_WATCH : maxPerWatch;
+            if (maxPerWatch < 1) {
+                throw new KeyProblem("maxPerWatch", "must be at least 1, was " + maxPerWatch);
             }
         }
     }

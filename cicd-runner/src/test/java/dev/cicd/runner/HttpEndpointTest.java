@@ -95,6 +95,8 @@ class HttpEndpointTest {
         try (RunnerMetrics metrics = new RunnerMetrics("demo", List.of("rollout", "undo"))) {
             metrics.bindJvm();
             metrics.haltedBy("undo"::equals);
+            java.util.concurrent.atomic.AtomicLong pruned = new java.util.concurrent.atomic.AtomicLong(7);
+            metrics.statusRecordsPruned(pruned::get);
             Outcome applied = outcome("rollout", 5, Outcome.Kind.APPLIED);
             metrics.onReceived(applied.event());
             metrics.onOutcome(applied);
@@ -112,6 +114,7 @@ class HttpEndpointTest {
                     value(body, "cicd_last_success_timestamp_seconds{watch=\"rollout\"}"), 0.001, body);
             assertTrue(Double.isNaN(value(body, "cicd_last_success_timestamp_seconds{watch=\"undo\"}")), body);
             assertTrue(body.contains("cicd_watch_halted{watch=\"undo\"} 1.0"), body);
+            assertTrue(body.contains("cicd_status_records_pruned_total 7.0"), body);
             assertTrue(body.contains("cicd_watch_halted{watch=\"rollout\"} 0.0"), body);
             for (String jvm : List.of("jvm_memory_used_bytes", "jvm_gc_", "jvm_threads_live_threads", "jvm_classes_loaded_classes",
                     "process_cpu_usage", "process_uptime_seconds", "process_files_open_files")) {

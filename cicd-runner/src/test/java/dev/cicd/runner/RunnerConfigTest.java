@@ -85,6 +85,8 @@ class RunnerConfigTest {
         assertEquals(Duration.ofSeconds(10), c.runner().electionTtl());
         assertEquals(Duration.ofDays(7), c.runner().logRetention().maxAge());
         assertEquals(1000, c.runner().logRetention().maxFiles());
+        assertEquals(Duration.ofDays(7), c.runner().statusRetention().maxAge());
+        assertEquals(1000, c.runner().statusRetention().maxPerWatch());
         assertEquals("/cicd/.state", c.runner().statePrefix());
         assertEquals("/cicd/.status", c.runner().statusPrefix());
         assertEquals(dir.resolve("logs").toString(), c.runner().logDir());
@@ -148,6 +150,8 @@ class RunnerConfigTest {
                 Map.entry("CICD_RUNNER_HTTP_PORT", "9464"),
                 Map.entry("CICD_RUNNER_LOG_RETENTION_MAX_AGE", "10m"),
                 Map.entry("CICD_RUNNER_LOG_RETENTION_MAX_FILES", "5"),
+                Map.entry("CICD_RUNNER_STATUS_RETENTION_MAX_AGE", "2d"),
+                Map.entry("CICD_RUNNER_STATUS_RETENTION_MAX_PER_WATCH", "250"),
                 Map.entry("CICD_RUNNER_ELECTION_TTL", "3s"),
                 Map.entry("CICD_RUNNER_WORK_DIR", "work"),
                 Map.entry("CICD_RUNNER_PARALLELISM", "3"),
@@ -170,6 +174,8 @@ class RunnerConfigTest {
         assertEquals(9464, c.runner().httpPort());
         assertEquals(Duration.ofMinutes(10), c.runner().logRetention().maxAge());
         assertEquals(5, c.runner().logRetention().maxFiles());
+        assertEquals(Duration.ofDays(2), c.runner().statusRetention().maxAge());
+        assertEquals(250, c.runner().statusRetention().maxPerWatch());
         assertEquals(Duration.ofSeconds(3), c.runner().electionTtl());
         assertEquals(dir.resolve("work").toString(), c.runner().workDir());
         assertEquals(3, c.runner().parallelism());
@@ -203,6 +209,7 @@ class RunnerConfigTest {
                 "CICD_KUBERNETES_IN_CLUSTER", "CICD_KUBERNETES_URL", "CICD_KUBERNETES_TOKEN",
                 "CICD_KUBERNETES_REQUEST_TIMEOUT", "CICD_REGISTRY", "CICD_RUNNER_ID", "CICD_RUNNER_GROUP",
                 "CICD_RUNNER_LOG_DIR", "CICD_RUNNER_WORK_DIR", "CICD_RUNNER_LOG_RETENTION_MAX_AGE", "CICD_RUNNER_LOG_RETENTION_MAX_FILES",
+                "CICD_RUNNER_STATUS_RETENTION_MAX_AGE", "CICD_RUNNER_STATUS_RETENTION_MAX_PER_WATCH",
                 "CICD_RUNNER_STATE_PREFIX", "CICD_RUNNER_STATUS_PREFIX", "CICD_RUNNER_HTTP_HOST",
                 "CICD_RUNNER_HTTP_PORT", "CICD_RUNNER_ELECTION_TTL", "CICD_RUNNER_PARALLELISM",
                 "CICD_WATCHES_ROLLOUT_TARGET", "CICD_WATCHES_ROLLOUT_COALESCE",
@@ -254,6 +261,9 @@ class RunnerConfigTest {
                 Arguments.of("  group: demo\n", "  group: demo\n  statePrefix: cicd\n", ":6: runner.statePrefix: must start with '/'"),
                 Arguments.of("  group: demo\n", "  group: demo\n  logRetention: {maxAge: soon}\n", ":6: runner.logRetention.maxAge: 'soon' is not a duration"),
                 Arguments.of("  group: demo\n", "  group: demo\n  logRetention: {maxFiles: 0}\n", ":6: runner.logRetention.maxFiles: must be at least 1"),
+                Arguments.of("  group: demo\n", "  group: demo\n  statusRetention: {maxPerWatch: 0}\n", ":6: runner.statusRetention.maxPerWatch: must be at least 1, was 0"),
+                Arguments.of("  group: demo\n", "  group: demo\n  statusRetention: {maxAge: 5s}\n", ":6: runner.statusRetention.maxAge: must be at least 10s, was PT5S"),
+                Arguments.of("  group: demo\n", "  group: demo\n  statusRetention: {maxAge: later}\n", ":6: runner.statusRetention.maxAge: 'later' is not a duration"),
                 Arguments.of("  group: demo\n", "  group: demo\n  parallelism: 0\n", ":6: runner.parallelism: must be at least 1, was 0"),
                 Arguments.of("  group: demo\n", "  group: demo\n  logFormat: jsn\n", ":6: runner.logFormat: must be text or json, was 'jsn'; did you mean 'json'?"),
                 Arguments.of("  group: demo\n", "  group: demo\n  parallelism: many\n", ":6: runner.parallelism: 'many' is not a whole number"),

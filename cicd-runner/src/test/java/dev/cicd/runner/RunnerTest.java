@@ -70,4 +70,43 @@ class RunnerTest {
             }
         }
     }
+
+    @Test
+    void theRunnerKeepsStatusRetentionMaxPerWatchRecordsAndTheLatest() throws Exception {
+        Files.writeString(dir.resolve("t.peb"), "echo {{ data.imageTag | sh }}\n");
+        try (EtcdFixture etcd = EtcdFixture.builder().backend(EtcdBackend.LOCAL).build()) {
+            Path f = dir.resolve("cicd.yaml");
+            Files.writeString(f, """
+                    etcd: {endpoints: [%s]}
+                    runner: {group: kept, logDir: logs, statusRetention: {maxPerWatch: 3}}
+                    watches:
+                      - {name: deploy, prefix: /cicd/kept, keys: [/trigger], template: t.peb, action: shell}
+                    """.formatted(etcd.endpoints().get(0)));
+            TriggerPublisher publisher = TriggerPublisher.builder(etcd.client()).build();
+            try (Runner r = Runner.start(RunnerConfig.load(f, Map.of()))) {
+                assertTrue(r.awaitWatching(Duration.ofSeconds(30)));
+                long last = 0;
+                for (int i = 0; i < 10; i++) {
+                    last = publisher.publish("/cicd/kept/trigger", "{\"imageTag\":\"v" + i + "\"}");
+                }
+                PublishResult done = publisher.awaitOutcome("/cicd/kept/trigger", last, Duration.ofSeconds(60));
+                assertEquals(Outcome.Kind.APPLIED, done.kind().orElseThrow(), done.reason());
+                var range = io.etcd.jetcd.options.GetOption.builder()
+                        .withRange(io.etcd.jetcd.ByteSequence.from("/cicd/.status/deploy/:", java.nio.charset.StandardCharsets.UTF_8))
+                        .withCountOnly(true).build();
+                var from = io.etcd.jetcd.ByteSequence.from("/cicd/.status/deploy/0", java.nio.charset.StandardCharsets.UTF_8);
+                long records = 10;
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (records > 3 && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                    records = etcd.client().getKVClient().get(from, range).get(5, TimeUnit.SECONDS).getCount();
+                }
+                assertEquals(3, records, "the newest 3 of 10 per-revision records are kept");
+                var latest = etcd.client().getKVClient().get(io.etcd.jetcd.ByteSequence.from("/cicd/.status/deploy/latest",
+                        java.nio.charset.StandardCharsets.UTF_8)).get(5, TimeUnit.SECONDS).getKvs();
+                assertTrue(latest.get(0).getValue().toString(java.nio.charset.StandardCharsets.UTF_8)
+                        .contains("\"revision\":" + last), "latest stays");
+            }
+        }
+    }
 }

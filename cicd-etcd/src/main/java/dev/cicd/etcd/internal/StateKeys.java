@@ -7,7 +7,8 @@ package dev.cicd.etcd.internal;
  *   &lt;statePrefix&gt;/recorded/&lt;watch&gt;/&lt;revision&gt;  an outcome recorded above the checkpoint (revision zero-padded
  *                                          to 20 digits, so a key range is a revision range)
  *   &lt;statePrefix&gt;/applied/&lt;target&gt;              {"fingerprint","revision","key","watch","appliedAt","runnerId"}
- *   &lt;statusPrefix&gt;/&lt;watch&gt;/&lt;revision&gt;           status record (JSON), with a lease of the status TTL
+ *   &lt;statusPrefix&gt;/&lt;watch&gt;/&lt;revision&gt;           status record (JSON), with a lease of the status TTL; revision
+ *                                          in plain decimal (not padded: text order is not number order)
  *   &lt;statusPrefix&gt;/&lt;watch&gt;/latest               the newest status record of the watch
  *   &lt;statusPrefix&gt;/&lt;watch&gt;/notice               the newest source notice (gap, reset, ...) of the watch
  * </pre>
@@ -32,7 +33,20 @@ public record StateKeys(String statePrefix, String statusPrefix) {
     }
 
     public String status(String watch, long revision) {
-        return statusPrefix + "/" + watch + "/" + revision;
+        return statusDir(watch) + revision;
+    }
+
+    /** The directory of a watch's status records ({@code latest}, {@code notice} among them), with trailing '/'. */
+    public String statusDir(String watch) {
+        return statusPrefix + "/" + watch + "/";
+    }
+
+    /**
+     * The key range [start, end) holding exactly the status keys of a watch whose name starts with a digit:
+     * its per-revision records (and neither {@code latest} nor {@code notice}, which sort after ':').
+     */
+    public KeyRange revisionRange(String watch) {
+        return new KeyRange(Etcd.bytes(statusDir(watch) + "0"), Etcd.bytes(statusDir(watch) + ":"));
     }
 
     public String latest(String watch) {

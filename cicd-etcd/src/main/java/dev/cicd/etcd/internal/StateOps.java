@@ -76,8 +76,10 @@ public final class StateOps {
     private record CachedFingerprint(long term, Optional<String> fingerprint) {
     }
 
+    private final StatusPruner pruner;
+
     public StateOps(Client client, String group, StateKeys keys, String runnerId, Duration statusTtl,
-            Duration requestTimeout, Duration retryBudget, Fence fence, Clock clock) {
+            Duration requestTimeout, Duration retryBudget, Fence fence, Clock clock, StatusPruner pruner) {
         this.client = Objects.requireNonNull(client, "client");
         this.group = group;
         this.keys = keys;
@@ -86,6 +88,7 @@ public final class StateOps {
         this.retryBudget = retryBudget;
         this.fence = fence;
         this.clock = clock;
+        this.pruner = Objects.requireNonNull(pruner, "pruner");
         this.leases = new StatusLeases(client, statusTtl, requestTimeout);
         this.progress = new ProgressWrites(client, keys, runnerId, fence, requestTimeout, leases::current,
                 leases::forget);
@@ -225,6 +228,9 @@ public final class StateOps {
         }, true, token -> appliedTo.forEach((target, e) -> applied.put(target,
                 new CachedFingerprint(token.createRevision(), e.outcome().fingerprint()))));
         batch.entries().forEach(e -> progress.recorded(e.outcome().watch(), e.outcome().revision()));
+        // only a writer prunes (a read-only user of the state, like the status command, never does); the first
+        // commit of a term also prunes what earlier runs left over the limit
+        batch.entries().stream().map(e -> e.outcome().watch()).distinct().forEach(pruner::written);
     }
 
     /**
@@ -347,5 +353,6 @@ public final class StateOps {
     public void close() {
         leases.forget();
         progress.close();
+        pruner.close();
     }
 }

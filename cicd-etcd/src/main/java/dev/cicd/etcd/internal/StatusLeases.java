@@ -5,8 +5,9 @@ import java.time.Duration;
 
 /**
  * Leases for status records. One lease is shared by the records written within a window
- * (a tenth of the TTL, at most one hour) and granted for TTL + window, so each record lives
- * between TTL and TTL + window, at the cost of one lease grant per window instead of per record.
+ * (a tenth of the TTL, at most one hour) and granted for the TTL, so each record lives
+ * between TTL - window and TTL (none is older than the TTL), at the cost of one lease grant per
+ * window instead of per record: at most TTL / window + 1 leases are alive at a time.
  */
 final class StatusLeases {
 
@@ -27,7 +28,7 @@ final class StatusLeases {
             window = Duration.ofSeconds(1);
         }
         this.windowNanos = window.toNanos();
-        this.ttlSeconds = Math.max(1, ttl.plus(window).toSeconds());
+        this.ttlSeconds = Math.max(1, ttl.toSeconds());
         this.requestTimeout = requestTimeout;
     }
 

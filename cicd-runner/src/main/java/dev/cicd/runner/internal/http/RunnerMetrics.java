@@ -114,6 +114,17 @@ public final class RunnerMetrics implements OutcomeSink, AutoCloseable {
         gc.bindTo(registry);
     }
 
+    /**
+     * Registers {@code cicd_status_records_pruned_total}: the per-revision status records this runner deleted
+     * in etcd to keep the newest per watch (read at each scrape).
+     */
+    public void statusRecordsPruned(java.util.function.LongSupplier pruned) {
+        io.micrometer.core.instrument.FunctionCounter.builder("cicd.status.records.pruned", pruned,
+                        p -> (double) p.getAsLong())
+                .description("per-revision status records deleted in etcd to keep runner.statusRetention.maxPerWatch")
+                .register(registry);
+    }
+
     /** Tells {@code cicd_watch_halted} which watches are halted now (asked at each scrape). */
     public void haltedBy(Predicate<String> isHalted) {
         this.halted = isHalted;
