@@ -13,6 +13,7 @@ import io.etcd.jetcd.Client;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -122,6 +123,26 @@ class EtcdClientsTlsAndAuthTest {
     }
 
     @Test
+    void theJsonGatewayPutsOverMutualTlsAndRefusesAServerOfAnotherCa() throws Exception {
+        URI endpoint = URI.create(tlsEndpoint);
+        try (EtcdGateway gw = EtcdGateway.builder().endpoints(List.of(endpoint))
+                .tls(dir.resolve("ca.pem"), dir.resolve("client.pem"), dir.resolve("client-key.pem")).build()) {
+            long rev = TriggerPublisher.builder(gw).build().publish("/tls/gw", "{\"v\":1}");
+            try (Client c = tlsBuilder().connect(Duration.ofSeconds(5))) {
+                var kv = c.getKVClient().get(Etcd.bytes("/tls/gw")).get(5, TimeUnit.SECONDS).getKvs().get(0);
+                assertEquals("{\"v\":1}", Etcd.text(kv.getValue()));
+                assertEquals(rev, kv.getModRevision());
+            }
+        }
+        try (EtcdGateway other = EtcdGateway.builder().endpoints(List.of(endpoint))
+                .tls(dir.resolve("other-ca.pem"), dir.resolve("client.pem"), dir.resolve("client-key.pem")).build()) {
+            CicdException e = assertThrows(CicdException.class,
+                    () -> TriggerPublisher.builder(other).build().publish("/tls/gw2", "{}"));
+            assertTrue(e.getMessage().contains(tlsEndpoint), e.getMessage());
+        }
+    }
+
+    @Test
     void aServerSignedByAnotherCaIsRefusedNamingTheEndpoint() {
         CicdException e = assertThrows(CicdException.class, () -> EtcdClients.builder().endpoints(tlsEndpoint)
                 .caFile(dir.resolve("other-ca.pem")).certFile(dir.resolve("client.pem"))
@@ -148,6 +169,20 @@ class EtcdClientsTlsAndAuthTest {
             try (Client c = EtcdClients.builder().endpoints(endpoint).user("root").password("s3cret")
                     .connect(Duration.ofSeconds(5))) {
                 c.getKVClient().put(Etcd.bytes("/auth/k"), Etcd.bytes("v")).get(5, TimeUnit.SECONDS);
+            }
+            // the JSON gateway: a token from /v3/auth/authenticate, and the user named when refused
+            try (EtcdGateway gw = EtcdGateway.builder().endpoints(etcd.endpoints()).credentials("root", "s3cret").build()) {
+                TriggerPublisher.builder(gw).build().publish("/auth/gw", "{}");
+            }
+            try (EtcdGateway gw = EtcdGateway.builder().endpoints(etcd.endpoints()).credentials("root", "wrong").build()) {
+                CicdException refused = assertThrows(CicdException.class,
+                        () -> TriggerPublisher.builder(gw).build().publish("/auth/gw2", "{}"));
+                assertTrue(refused.getMessage().contains("user root"), refused.getMessage());
+            }
+            try (EtcdGateway gw = EtcdGateway.builder().endpoints(etcd.endpoints()).build()) {
+                CicdException anonymous = assertThrows(CicdException.class,
+                        () -> TriggerPublisher.builder(gw).build().publish("/auth/gw3", "{}"));
+                assertEquals(CicdException.Code.SOURCE, anonymous.code());
             }
             CicdException wrong = assertThrows(CicdException.class, () -> EtcdClients.builder().endpoints(endpoint)
                     .user("root").password("wrong").connect(Duration.ofSeconds(5)).close());

@@ -73,6 +73,9 @@ public final class Cli {
      */
     public static void configureLogging(String[] args) {
         LogSetup.configure(logSettings(args, System.getenv()));
+        if (!subcommand(args).equals(Optional.of("trigger"))) {
+            LogSetup.routeJul();   // trigger does it only when it falls back to gRPC
+        }
     }
 
     /** The log settings the arguments and environment ask for. */

@@ -12,6 +12,7 @@ import dev.cicd.etcd.TriggerPublisher;
 import dev.cicd.runner.EtcdConfig;
 import dev.cicd.runner.ExitCodes;
 import dev.cicd.runner.RunnerConfig;
+import dev.cicd.runner.internal.logging.LogSetup;
 import dev.cicd.runner.internal.wiring.Wiring;
 import io.etcd.jetcd.Client;
 import java.io.IOException;
@@ -199,6 +200,7 @@ final class TriggerCommand implements Callable<Integer> {
                 LOG.debug("{}; using gRPC", e.getMessage());
             }
         }
+        LogSetup.routeJul();
         try (Client client = Wiring.etcd(etcd, Duration.ofSeconds(5))) {
             return publish(TriggerPublisher.builder(client), prefix, runnerGroup, signer, json, out, info, asJson);
         }

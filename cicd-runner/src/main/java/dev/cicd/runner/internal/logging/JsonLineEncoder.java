@@ -9,7 +9,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -30,8 +29,8 @@ public final class JsonLineEncoder extends LineEncoder {
 
     static final Set<String> FIXED = Set.of("timestamp", "level", "logger", "thread", "message", "exception");
     private static final JsonFactory JSON = JsonFactory.builder().build();
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX")
-            .withZone(ZoneOffset.UTC);
+    private static final LogTime TIME = new LogTime(ZoneOffset.UTC);
+
     @Override
     public byte[] encode(ILoggingEvent event) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);

@@ -52,6 +52,8 @@ public final class LogSetup {
     /** What the service-loaded configurator installs when Logback starts inside {@link #configure}. */
     private static volatile Settings first = Settings.DEFAULT;
     private static volatile boolean installed;
+    /** Whether java.util.logging goes to SLF4J (set once by {@link #routeJul}). */
+    private static volatile boolean julRouted;
 
     private LogSetup() {
     }
@@ -72,7 +74,6 @@ public final class LogSetup {
      */
     public static synchronized void configure(Settings settings) {
         if (external()) {
-            bridgeJul();
             return;
         }
         first = settings;   // Logback's first start (in getILoggerFactory) installs these
@@ -80,7 +81,33 @@ public final class LogSetup {
         if (!installed || !current.equals(settings)) {
             install(ctx, settings);
         }
-        bridgeJul();
+    }
+
+    /**
+     * Routes java.util.logging (gRPC, Vert.x, the simulated cluster's mock server) through SLF4J, its levels
+     * kept in step with Logback's. Called before a command starts a library that logs that way, not at
+     * every start: setting up java.util.logging costs ~30 ms, which a {@code trigger} over the JSON
+     * gateway does without. Idempotent.
+     */
+    public static synchronized void routeJul() {
+        if (!julRouted) {
+            julRouted = true;
+            if (!external()) {
+                propagateLevels((LoggerContext) LoggerFactory.getILoggerFactory());
+            }
+        }
+        if (!SLF4JBridgeHandler.isInstalled()) {
+            SLF4JBridgeHandler.removeHandlersForRootLogger();
+            SLF4JBridgeHandler.install();
+        }
+    }
+
+    private static void propagateLevels(LoggerContext ctx) {
+        LevelChangePropagator jul = new LevelChangePropagator();
+        jul.setContext(ctx);
+        jul.setResetJUL(true);
+        jul.start();
+        ctx.addListener(jul);
     }
 
     /** Switches the format, keeping the levels. */
@@ -102,11 +129,9 @@ public final class LogSetup {
      */
     static void install(LoggerContext ctx, Settings settings) {
         ctx.reset();
-        LevelChangePropagator jul = new LevelChangePropagator();
-        jul.setContext(ctx);
-        jul.setResetJUL(true);
-        jul.start();
-        ctx.addListener(jul);
+        if (julRouted) {
+            propagateLevels(ctx);
+        }
 
         ConsoleAppender<ILoggingEvent> appender = new ConsoleAppender<>();
         appender.setContext(ctx);
@@ -128,12 +153,5 @@ public final class LogSetup {
         e.setContext(ctx);
         e.start();
         return e;
-    }
-
-    private static void bridgeJul() {
-        if (!SLF4JBridgeHandler.isInstalled()) {
-            SLF4JBridgeHandler.removeHandlersForRootLogger();
-            SLF4JBridgeHandler.install();
-        }
     }
 }

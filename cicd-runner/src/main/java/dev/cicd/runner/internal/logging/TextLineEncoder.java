@@ -5,8 +5,6 @@ import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.CoreConstants;
 import java.nio.charset.StandardCharsets;
-import java.time.ZoneId;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -21,12 +19,12 @@ import java.util.TreeMap;
 public final class TextLineEncoder extends LineEncoder {
 
     private static final List<String> FIRST = List.of("watch", "key", "revision", "requestId");
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX")
-            .withZone(ZoneId.systemDefault());
+    private static final LogTime TIME = LogTime.systemDefault();
+
     @Override
     public byte[] encode(ILoggingEvent event) {
         StringBuilder b = new StringBuilder(160);
-        TIME.formatTo(event.getInstant(), b);
+        TIME.append(b, event.getInstant());
         String level = event.getLevel().toString();
         b.append(' ').append(level);
         for (int i = level.length(); i < 5; i++) {

@@ -116,6 +116,7 @@ class LogSetupTest {
     @Test
     void javaUtilLoggingGoesThroughTheSameOutputAndLevels() throws Exception {
         LogSetup.configure(new LogSetup.Settings(LogFormat.JSON, Level.INFO, Level.WARN));
+        LogSetup.routeJul();
         java.util.logging.Logger grpc = java.util.logging.Logger.getLogger("io.grpc.internal.Test");
         grpc.info("below warn: not shown");
         grpc.warning("a gRPC warning");
