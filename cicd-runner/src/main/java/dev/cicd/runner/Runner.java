@@ -3,6 +3,7 @@ package dev.cicd.runner;
 import dev.cicd.core.Action;
 import dev.cicd.core.CicdException;
 import dev.cicd.core.FileTrees;
+import dev.cicd.core.PebbleRenderer;
 import dev.cicd.core.Pipeline;
 import dev.cicd.core.RunLog;
 import dev.cicd.core.WatchSpec;
@@ -29,7 +30,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,6 +71,8 @@ public final class Runner implements AutoCloseable {
     /** The pipeline of the current leadership term, while this runner leads. */
     private final AtomicReference<Pipeline> term = new AtomicReference<>();
     private final AtomicReference<String> failure = new AtomicReference<>();
+    /** The renderer built while etcd was connecting, for the first term (later terms build their own). */
+    private final AtomicReference<PebbleRenderer> firstRenderer = new AtomicReference<>();
     private final EtcdProbe probe;
     private final InFlightActions actions = new InFlightActions(Pipeline.DEFAULT_ACTION_GRACE);
     private final RunnerHealth health;
@@ -76,8 +82,9 @@ public final class Runner implements AutoCloseable {
     private HttpEndpoint http;
     private volatile boolean closed;
 
-    private Runner(RunnerConfig config, Client etcd, KubernetesClientFuture kube) {
+    private Runner(RunnerConfig config, Client etcd, KubernetesClientFuture kube, Prepared prepared) {
         this.config = config;
+        this.firstRenderer.set(prepared.renderer());
         this.etcd = etcd;
         this.kube = kube;
         this.probe = new EtcdProbe(etcd, config);
@@ -88,7 +95,7 @@ public final class Runner implements AutoCloseable {
                 .statePrefix(Wiring.statePrefix(config)).statusPrefix(s.statusPrefix())
                 .statusTtl(s.statusRetention().maxAge()).statusMaxPerWatch(s.statusRetention().maxPerWatch())
                 .fence(election).build();
-        this.metrics = new RunnerMetrics(s.group(), config.watches().stream().map(WatchConfig::name).toList());
+        this.metrics = prepared.metrics();
         this.metrics.statusRecordsPruned(state::prunedStatusRecords);
         this.metrics.haltedBy(w -> {
             Pipeline t = term.get();
@@ -122,16 +129,28 @@ public final class Runner implements AutoCloseable {
     public static Runner start(RunnerConfig config) {
         Objects.requireNonNull(config, "config");
         KubernetesClientFuture kube = KubernetesClientFuture.start(config);
+        // the gRPC client's start (class loading, Netty, the first call) runs beside what needs no etcd
+        CompletableFuture<Client> connecting = new CompletableFuture<>();
+        Thread connect = new Thread(() -> {
+            try {
+                connecting.complete(Wiring.etcd(config.etcd(), CONNECT_TIMEOUT));
+            } catch (Throwable t) {
+                connecting.completeExceptionally(t);
+            }
+        }, "cicd-etcd-connect");
+        connect.setDaemon(true);
+        connect.start();
+        Prepared prepared = Prepared.of(config);
         Client etcd;
         try {
-            etcd = Wiring.etcd(config.etcd(), CONNECT_TIMEOUT);
-        } catch (RuntimeException e) {
+            etcd = connecting.join();
+        } catch (CompletionException e) {
             kube.close();
-            throw e;
+            throw e.getCause() instanceof RuntimeException r ? r : e;
         }
         Runner r = null;
         try {
-            r = new Runner(config, etcd, kube);
+            r = new Runner(config, etcd, kube, prepared);
             r.begin();
             return r;
         } catch (RuntimeException e) {
@@ -142,6 +161,24 @@ public final class Runner implements AutoCloseable {
                 etcd.close();
             }
             throw e;
+        }
+    }
+
+    /**
+     * What the runner builds before etcd answers: the metrics registry, and the first term's renderer (its
+     * templates compiled). A renderer that fails to build is left to the term, which reports it as before.
+     */
+    private record Prepared(RunnerMetrics metrics, PebbleRenderer renderer) {
+        static Prepared of(RunnerConfig config) {
+            RunnerMetrics metrics = new RunnerMetrics(config.runner().group(),
+                    config.watches().stream().map(WatchConfig::name).toList());
+            PebbleRenderer renderer;
+            try {
+                renderer = Wiring.renderer(config);
+            } catch (RuntimeException e) {
+                renderer = null;
+            }
+            return new Prepared(metrics, renderer);
         }
     }
 
@@ -245,7 +282,7 @@ public final class Runner implements AutoCloseable {
         Pipeline.Builder pb = Pipeline.builder()
                 .source(EtcdTriggerSource.builder(etcd).ignorePrefixes(ignored.stream().distinct().toList()).build())
                 .watches(specs)
-                .renderer(Wiring.renderer(config))
+                .renderer(Optional.ofNullable(firstRenderer.getAndSet(null)).orElseGet(() -> Wiring.renderer(config)))
                 .state(state.store())
                 .runLog(runLog)
                 .sink(metrics)

@@ -99,7 +99,7 @@ public final class Cli {
      * The subcommand {@code args} name: the first argument that is not a top-level option (nor the value of
      * {@code --log-format}), when it is one of ours; empty otherwise (help, a typo: everything is built).
      */
-    static Optional<String> subcommand(String[] args) {
+    public static Optional<String> subcommand(String[] args) {
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--log-format")) {
