@@ -4,6 +4,7 @@ import dev.cicd.core.TriggerListener;
 import dev.cicd.core.TriggerSource;
 import dev.cicd.core.WatchSpec;
 import dev.cicd.core.CicdException;
+import dev.cicd.etcd.internal.Checks;
 import dev.cicd.etcd.internal.Etcd;
 import dev.cicd.etcd.internal.KeyRange;
 import dev.cicd.etcd.internal.WatchLoop;
@@ -223,10 +224,6 @@ public final class EtcdTriggerSource implements TriggerSource {
     }
 
     static Duration positive(Duration d, String what) {
-        Objects.requireNonNull(d, what);
-        if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(what + " must be positive, was " + d);
-        }
-        return d;
+        return Checks.positive(d, what);
     }
 }

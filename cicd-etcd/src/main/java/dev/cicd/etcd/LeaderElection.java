@@ -2,6 +2,7 @@ package dev.cicd.etcd;
 
 import dev.cicd.core.Action;
 import dev.cicd.core.ActionResult;
+import dev.cicd.etcd.internal.Checks;
 import dev.cicd.etcd.internal.ElectionLoop;
 import dev.cicd.etcd.internal.Etcd;
 import dev.cicd.etcd.internal.Fence;
@@ -13,7 +14,6 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +35,6 @@ import org.slf4j.LoggerFactory;
 public final class LeaderElection implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LeaderElection.class);
-    private static final Pattern GROUP = Pattern.compile("[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?");
 
     /** Default parent of election keys: {@code /cicd/.election}. */
     public static final String DEFAULT_ELECTION_ROOT = "/cicd/.election";
@@ -302,10 +301,6 @@ public final class LeaderElection implements AutoCloseable {
     }
 
     static String checkGroup(String group) {
-        if (group == null || !GROUP.matcher(group).matches()) {
-            throw new IllegalArgumentException("group must be 1-63 characters of [a-z0-9-_.], starting and ending "
-                    + "with a letter or digit, was '" + group + "'");
-        }
-        return group;
+        return Checks.group(group);
     }
 }

@@ -3,7 +3,7 @@ package dev.cicd.etcd;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.cicd.core.CicdException;
 import dev.cicd.core.TriggerSignatures;
-import dev.cicd.etcd.internal.Etcd;
+import dev.cicd.etcd.internal.Checks;
 import dev.cicd.etcd.internal.RunnerLiveness;
 import dev.cicd.etcd.internal.StatusJson;
 import dev.cicd.etcd.internal.JetcdTransport;
@@ -315,7 +315,7 @@ public final class TriggerPublisher {
 
         /** Where runners write status records; {@code /cicd/.status} by default. */
         public Builder statusPrefix(String prefix) {
-            this.statusPrefix = Etcd.normalizePrefix(prefix, "status prefix");
+            this.statusPrefix = Checks.normalizePrefix(prefix, "status prefix");
             return this;
         }
 
@@ -326,7 +326,7 @@ public final class TriggerPublisher {
          */
         public Builder signer(TriggerSignatures.Signer signer, Duration validFor) {
             this.signer = Objects.requireNonNull(signer, "signer");
-            this.validFor = EtcdTriggerSource.positive(validFor, "validFor");
+            this.validFor = Checks.positive(validFor, "validFor");
             return this;
         }
 
@@ -336,8 +336,8 @@ public final class TriggerPublisher {
          * Off by default.
          */
         public Builder requireRunner(String group, Duration grace) {
-            this.runnerGroup = LeaderElection.checkGroup(group);
-            this.runnerGrace = EtcdTriggerSource.positive(grace, "grace");
+            this.runnerGroup = Checks.group(group);
+            this.runnerGrace = Checks.positive(grace, "grace");
             return this;
         }
 
@@ -347,19 +347,19 @@ public final class TriggerPublisher {
          */
         public Builder requireAnyRunner(Duration grace) {
             this.runnerGroup = null;
-            this.runnerGrace = EtcdTriggerSource.positive(grace, "grace");
+            this.runnerGrace = Checks.positive(grace, "grace");
             return this;
         }
 
         /** The parent of election keys, as given to {@link LeaderElection.Builder#electionPrefix}; {@code /cicd/.election} by default. */
         public Builder electionPrefix(String prefix) {
-            this.electionPrefix = Etcd.normalizePrefix(prefix, "election prefix");
+            this.electionPrefix = Checks.normalizePrefix(prefix, "election prefix");
             return this;
         }
 
         /** How long one etcd request may take; 5 s by default. */
         public Builder requestTimeout(Duration timeout) {
-            this.requestTimeout = EtcdTriggerSource.positive(timeout, "requestTimeout");
+            this.requestTimeout = Checks.positive(timeout, "requestTimeout");
             return this;
         }
 

@@ -249,7 +249,18 @@ class DistributionIT {
             assertEquals(0, t.exitCode(), t.toString());
             assertTrue(t.out().contains("applied by watch rollout"), t.toString());
             assertTrue(t.classPath().stream().noneMatch(DistributionIT::demoOnly), t.commandLine());
+            // over the JSON gateway: none of the gRPC stack's jars on trigger's class path
+            assertTrue(t.classPath().stream().noneMatch(DistributionIT::grpcStack), t.commandLine());
             assertEquals(ItSupport.REGISTRY + "/demo1-gateway:v7", ItSupport.image(k8s.client()));
+
+            // --transport grpc: the whole class path, and the same verdict
+            Launch g = launch(Duration.ofSeconds(90), Map.of("CICD_CDS", "off"), "trigger", "--transport", "grpc",
+                    "--endpoints", etcd.endpoints().get(0).toString(), "--key", "/cicd/rollout/trigger", "--namespace",
+                    ItSupport.NS, "--app", "demo1", "--service", "gateway", "--tag", "v8", "--wait", "--timeout", "60s");
+            assertEquals(0, g.exitCode(), g.toString());
+            assertTrue(g.out().contains("applied by watch rollout"), g.toString());
+            assertTrue(g.classPath().stream().anyMatch(j -> j.contains("/jetcd-core-")), g.commandLine());
+            assertEquals(ItSupport.REGISTRY + "/demo1-gateway:v8", ItSupport.image(k8s.client()));
         } finally {
             assertEquals(143, stop(runner, log), Files.readString(log));
         }
@@ -277,6 +288,13 @@ class DistributionIT {
         } finally {
             Files.move(away, home.resolve("lib/demo"));
         }
+    }
+
+    /** A jar of the gRPC client stack (or of what only the daemon uses). */
+    static boolean grpcStack(String jar) {
+        String name = jar.substring(jar.lastIndexOf('/') + 1);
+        return name.startsWith("grpc-") || name.startsWith("netty-") || name.startsWith("jetcd-")
+                || name.startsWith("vertx-") || name.startsWith("kubernetes-") || name.startsWith("micrometer-");
     }
 
     static void awaitLog(Process p, Path log, String text) throws IOException, InterruptedException {

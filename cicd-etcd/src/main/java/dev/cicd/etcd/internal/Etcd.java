@@ -178,19 +178,6 @@ public final class Etcd {
 
     /** A prefix normalised to start with '/' and carry no trailing '/'. */
     public static String normalizePrefix(String prefix, String what) {
-        if (prefix == null || prefix.isBlank()) {
-            throw new IllegalArgumentException(what + " must not be blank, was '" + prefix + "'");
-        }
-        String p = prefix.strip();
-        if (!p.startsWith("/")) {
-            throw new IllegalArgumentException(what + " must start with '/', was '" + prefix + "'");
-        }
-        while (p.length() > 1 && p.endsWith("/")) {
-            p = p.substring(0, p.length() - 1);
-        }
-        if (p.equals("/")) {
-            throw new IllegalArgumentException(what + " must name a directory below '/', was '" + prefix + "'");
-        }
-        return p;
+        return Checks.normalizePrefix(prefix, what);
     }
 }

@@ -197,6 +197,11 @@ final class TriggerCommand implements Callable<Integer> {
                 if (transport == Transport.HTTP || published || !EtcdGateway.isGatewayMissing(e)) {
                     throw e;
                 }
+                if (!grpcOnClassPath()) {
+                    // bin/cicd leaves the gRPC jars off trigger's class path unless --transport grpc is given
+                    throw new CicdException(CicdException.Code.SOURCE, e.getMessage() + "; run again with --transport grpc",
+                            e);
+                }
                 LOG.debug("{}; using gRPC", e.getMessage());
             }
         }
@@ -304,6 +309,15 @@ final class TriggerCommand implements Callable<Integer> {
         }
         Optional.ofNullable(f.requestId).ifPresent(id -> n.put("requestId", id));
         return n.toString();
+    }
+
+    private static boolean grpcOnClassPath() {
+        try {
+            Class.forName("io.etcd.jetcd.Client", false, TriggerCommand.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 
     /** Jackson, made when first needed (not when picocli builds the command). */
