@@ -70,6 +70,8 @@ public final class ShardLoop {
     private long watchGeneration;
     private boolean closing;
     private long closeDeadline;
+    /** Set when etcd says the session's lease is gone: the session ends and every token is lost. */
+    private String leaseGone;
 
     private record Watched(long generation, WatchResponse response) {
     }
@@ -204,6 +206,7 @@ public final class ShardLoop {
             ops.register(session.id(), memberValue);
             view = new ShardView(keys);
             assigned = null;
+            leaseGone = null;
             load();
             LOG.info("{}: joined with lease {} ({} members)", description, Long.toHexString(session.id()),
                     view.members().size());
@@ -223,6 +226,10 @@ public final class ShardLoop {
                     watchFailed(f.error());
                 } else if (s instanceof Released r) {
                     released(r.shard(), r.createRevision());
+                }
+                if (leaseGone != null) {
+                    loseAll(leaseGone);
+                    return;
                 }
                 if (!session.valid()) {
                     loseAll("the lease was not renewed within its TTL of " + ttlSeconds + " s");
@@ -298,9 +305,20 @@ public final class ShardLoop {
         }
     }
 
-    /** Forgets held shards whose keys the view says are gone or replaced, and tells the listener. */
+    /**
+     * Forgets held shards whose keys the view says are gone or replaced, and tells the listener. When
+     * keys went because the lease went (expired, revoked), every token is lost at once instead.
+     */
     private void dropLost() {
-        for (ShardView.Change c : view.lostFrom(held)) {
+        var lost = view.lostFrom(held);
+        if (lost.isEmpty() || leaseGone != null) {
+            return;
+        }
+        if (!leaseAlive()) {
+            leaseGone = "the lease " + Long.toHexString(lease.id()) + " is gone (expired or revoked)";
+            return;
+        }
+        for (ShardView.Change c : lost) {
             if (held.remove(c.shard(), c.createRevision())) {
                 releasing.remove(c.shard());
                 LOG.warn("{}: lost shard {}: {}", description, c.shard(), c.what());
@@ -309,16 +327,43 @@ public final class ShardLoop {
         }
     }
 
+    /** Whether etcd still knows the session's lease; a failed question counts as yes (keep-alives decide). */
+    private boolean leaseAlive() {
+        try {
+            return Etcd.await(client.getLeaseClient().timeToLive(lease.id(), io.etcd.jetcd.options.LeaseOption.DEFAULT),
+                    requestTimeout, () -> description + ": asking for lease " + Long.toHexString(lease.id())).getTTL() > 0;
+        } catch (RuntimeException e) {
+            if (Etcd.isClientClosed(Etcd.unwrap(e))) {
+                throw e;
+            }
+            return true;
+        }
+    }
+
+    /** Handles a failed write: a lost lease ends the session, a closed client the loop; others are retried. */
+    private void writeFailed(RuntimeException e, String what) {
+        Throwable cause = Etcd.unwrap(e);
+        if (Etcd.isClientClosed(cause)) {
+            throw e;
+        }
+        if (Etcd.isLeaseNotFound(cause)) {
+            leaseGone = "etcd does not know the lease " + Long.toHexString(lease.id()) + " any more";
+        } else {
+            LOG.warn("{}: {} failed ({}); retrying", description, what, Etcd.describe(cause));
+        }
+    }
+
     private void reconcile() {
+        if (leaseGone != null) {
+            return;
+        }
         if (!closing && !view.members().contains(runnerId)) {
             LOG.warn("{}: its membership key {} is gone; writing it again", description, keys.member(runnerId));
             try {
                 ops.register(lease.id(), memberValue);
             } catch (RuntimeException e) {
-                if (Etcd.isClientClosed(Etcd.unwrap(e))) {
-                    throw e;
-                }
-                LOG.warn("{}: writing its membership key failed ({}); retrying", description, Etcd.describe(Etcd.unwrap(e)));
+                writeFailed(e, "writing its membership key");
+                return;
             }
         }
         Set<String> members = new TreeSet<>(view.members());
@@ -348,7 +393,7 @@ public final class ShardLoop {
         }
         for (int s = 0; s < shards; s++) {
             boolean mine = runnerId.equals(assigned[s]);
-            if (mine && !held.containsKey(s) && view.owner(s) == null) {
+            if (mine && !held.containsKey(s) && view.owner(s) == null && leaseGone == null) {
                 take(s);
             } else if (!mine && held.containsKey(s) && !releasing.contains(s)) {
                 long rev = held.get(s);
@@ -365,10 +410,7 @@ public final class ShardLoop {
         try {
             t = ops.take(shard, lease.id());
         } catch (RuntimeException e) {
-            if (Etcd.isClientClosed(Etcd.unwrap(e))) {
-                throw e;
-            }
-            LOG.warn("{}: taking shard {} failed ({}); retrying", description, shard, Etcd.describe(Etcd.unwrap(e)));
+            writeFailed(e, "taking shard " + shard);
             return;
         }
         if (t.created()) {
