@@ -8,14 +8,8 @@ import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -42,7 +36,6 @@ public final class ShardLoop {
     private final Client client;
     private final ShardKeys keys;
     private final String runnerId;
-    private final int shards;
     private final long ttlSeconds;
     private final Duration requestTimeout;
     private final String memberValue;
@@ -54,24 +47,16 @@ public final class ShardLoop {
     private final Thread thread;
     private final AtomicBoolean started = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
-    /** Shard to the create revision of the ownership key this runner holds: the fencing tokens. */
-    private final Map<Integer, Long> held = new ConcurrentHashMap<>();
     private final ShardCounters counters = new ShardCounters();
-    private volatile ElectionLease lease;
+    private final ShardOwnership ownership;
     private volatile boolean closed;
 
     // loop thread only
     private ShardView view;
-    private String[] assigned;
-    private final Map<Integer, Long> wantedSince = new HashMap<>();
-    private final Set<Integer> releasing = new HashSet<>();
-    private final Map<Integer, Long> toDelete = new HashMap<>();
     private Watch.Watcher watcher;
     private long watchGeneration;
     private boolean closing;
     private long closeDeadline;
-    /** Set when etcd says the session's lease is gone: the session ends and every token is lost. */
-    private String leaseGone;
 
     private record Watched(long generation, WatchResponse response) {
     }
@@ -93,13 +78,14 @@ public final class ShardLoop {
         this.client = client;
         this.keys = keys;
         this.runnerId = runnerId;
-        this.shards = shards;
         this.ttlSeconds = Math.max(1, ttl.toSeconds());
         this.requestTimeout = requestTimeout;
         this.memberValue = memberValue;
         this.notifier = notifier;
         this.description = "runner " + runnerId + " of group " + keys.group();
         this.ops = new ShardOwnerOps(client, keys, runnerId, requestTimeout);
+        this.ownership = new ShardOwnership(client, keys, runnerId, shards, requestTimeout, memberValue, notifier,
+                counters, (shard, rev) -> signals.offer(new Released(shard, rev)));
         this.keepAlives = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "cicd-shards-keepalive-" + runnerId);
             t.setDaemon(true);
@@ -121,17 +107,12 @@ public final class ShardLoop {
 
     /** The fencing token of {@code shard} while this runner holds it and its lease is surely alive. */
     public Optional<Fence.Token> token(int shard) {
-        Long rev = held.get(shard);
-        ElectionLease l = lease;
-        if (rev == null || l == null || !l.valid()) {
-            return Optional.empty();
-        }
-        return Optional.of(new Fence.Token(Etcd.bytes(keys.owner(shard)), rev));
+        return ownership.token(shard);
     }
 
     /** The shards whose ownership keys this runner holds now. */
     public Set<Integer> owned() {
-        return new TreeSet<>(held.keySet());
+        return ownership.owned();
     }
 
     public ShardCounters counters() {
@@ -200,70 +181,68 @@ public final class ShardLoop {
     private void session() throws InterruptedException {
         ElectionLease session = ElectionLease.grant(client, ttlSeconds, requestTimeout, description, keepAlives,
                 (id, why) -> signals.offer(new LeaseLost(id, why)));
-        lease = session;
         session.start();
         try {
             ops.register(session.id(), memberValue);
             view = new ShardView(keys);
-            assigned = null;
-            leaseGone = null;
+            ownership.begin(session, view);
             load();
             LOG.info("{}: joined with lease {} ({} members)", description, Long.toHexString(session.id()),
                     view.members().size());
             while (true) {
                 Object s = signals.poll(TICK_MS, TimeUnit.MILLISECONDS);
                 if (s instanceof Close c) {
-                    beginClose(c.deadlineNanos());
+                    closing = true;
+                    closeDeadline = c.deadlineNanos();
+                    ownership.beginClose();
                 } else if (s instanceof LeaseLost lost && lost.lease() == session.id()) {
-                    loseAll("the lease was lost (" + lost.why() + ")");
+                    ownership.loseAll("the lease was lost (" + lost.why() + ")");
                     return;
                 } else if (s instanceof Watched w && w.generation() == watchGeneration) {
                     for (WatchEvent e : w.response().getEvents()) {
                         view.apply(e);
                     }
-                    dropLost();
+                    ownership.dropLost();
                 } else if (s instanceof WatchFailed f && f.generation() == watchGeneration) {
                     watchFailed(f.error());
                 } else if (s instanceof Released r) {
-                    released(r.shard(), r.createRevision());
+                    ownership.released(r.shard(), r.createRevision());
                 }
-                if (leaseGone != null) {
-                    loseAll(leaseGone);
+                Optional<String> gone = ownership.leaseGone();
+                if (gone.isPresent()) {
+                    ownership.loseAll(gone.get());
                     return;
                 }
                 if (!session.valid()) {
-                    loseAll("the lease was not renewed within its TTL of " + ttlSeconds + " s");
+                    ownership.loseAll("the lease was not renewed within its TTL of " + ttlSeconds + " s");
                     return;
                 }
-                if (closing && (held.isEmpty() && toDelete.isEmpty() || System.nanoTime() - closeDeadline > 0)) {
-                    if (!held.isEmpty()) {
+                if (closing && (ownership.allReleased() || System.nanoTime() - closeDeadline > 0)) {
+                    if (!ownership.allReleased()) {
                         LOG.warn("{}: closing before shards {} were released; they expire with the lease", description,
-                                held.keySet());
+                                ownership.owned());
                     }
                     return;
                 }
-                reconcile();
+                ownership.reconcile();
             }
         } catch (RuntimeException e) {
-            loseAll("the shard membership failed: " + Etcd.describe(Etcd.unwrap(e)));
+            ownership.loseAll("the shard membership failed: " + Etcd.describe(Etcd.unwrap(e)));
             throw e;
         } finally {
             closeWatcher();
-            if (!held.isEmpty()) {
-                loseAll("the membership is closing before the shards were released");
-            }
+            ownership.end();
             session.stop();
             session.revokeQuietly();
-            lease = null;
         }
     }
 
     private void load() {
         GetResponse r = ops.readAll();
         view.reset(r.getKvs(), r.getHeader().getRevision());
-        dropLost();
+        ownership.dropLost();
         openWatch(view.revision() + 1);
-        reconcile();
+        ownership.reconcile();
     }
 
     private void openWatch(long from) {
@@ -305,185 +284,4 @@ public final class ShardLoop {
         }
     }
 
-    /**
-     * Forgets held shards whose keys the view says are gone or replaced, and tells the listener. When
-     * keys went because the lease went (expired, revoked), every token is lost at once instead.
-     */
-    private void dropLost() {
-        var lost = view.lostFrom(held);
-        if (lost.isEmpty() || leaseGone != null) {
-            return;
-        }
-        if (!leaseAlive()) {
-            leaseGone = "the lease " + Long.toHexString(lease.id()) + " is gone (expired or revoked)";
-            return;
-        }
-        for (ShardView.Change c : lost) {
-            if (held.remove(c.shard(), c.createRevision())) {
-                releasing.remove(c.shard());
-                LOG.warn("{}: lost shard {}: {}", description, c.shard(), c.what());
-                notifier.lost(Set.of(c.shard()), c.what());
-            }
-        }
-    }
-
-    /** Whether etcd still knows the session's lease; a failed question counts as yes (keep-alives decide). */
-    private boolean leaseAlive() {
-        try {
-            return Etcd.await(client.getLeaseClient().timeToLive(lease.id(), io.etcd.jetcd.options.LeaseOption.DEFAULT),
-                    requestTimeout, () -> description + ": asking for lease " + Long.toHexString(lease.id())).getTTL() > 0;
-        } catch (RuntimeException e) {
-            if (Etcd.isClientClosed(Etcd.unwrap(e))) {
-                throw e;
-            }
-            return true;
-        }
-    }
-
-    /** Handles a failed write: a lost lease ends the session, a closed client the loop; others are retried. */
-    private void writeFailed(RuntimeException e, String what) {
-        Throwable cause = Etcd.unwrap(e);
-        if (Etcd.isClientClosed(cause)) {
-            throw e;
-        }
-        if (Etcd.isLeaseNotFound(cause)) {
-            leaseGone = "etcd does not know the lease " + Long.toHexString(lease.id()) + " any more";
-        } else {
-            LOG.warn("{}: {} failed ({}); retrying", description, what, Etcd.describe(cause));
-        }
-    }
-
-    private void reconcile() {
-        if (leaseGone != null) {
-            return;
-        }
-        if (!closing && !view.members().contains(runnerId)) {
-            LOG.warn("{}: its membership key {} is gone; writing it again", description, keys.member(runnerId));
-            try {
-                ops.register(lease.id(), memberValue);
-            } catch (RuntimeException e) {
-                writeFailed(e, "writing its membership key");
-                return;
-            }
-        }
-        Set<String> members = new TreeSet<>(view.members());
-        if (closing) {
-            members.remove(runnerId);
-        } else {
-            members.add(runnerId);
-        }
-        String[] next = ShardAssignment.assign(members, shards);
-        if (!Arrays.equals(next, assigned)) {
-            if (assigned != null) {
-                counters.rebalanced();
-            }
-            long now = System.nanoTime();
-            for (int s = 0; s < shards; s++) {
-                boolean mine = runnerId.equals(next[s]);
-                if (mine && (assigned == null || !runnerId.equals(assigned[s]))) {
-                    wantedSince.put(s, now);
-                } else if (!mine) {
-                    wantedSince.remove(s);
-                }
-            }
-            assigned = next;
-        }
-        for (Map.Entry<Integer, Long> d : Map.copyOf(toDelete).entrySet()) {
-            delete(d.getKey(), d.getValue());
-        }
-        for (int s = 0; s < shards; s++) {
-            boolean mine = runnerId.equals(assigned[s]);
-            if (mine && !held.containsKey(s) && view.owner(s) == null && leaseGone == null) {
-                take(s);
-            } else if (!mine && held.containsKey(s) && !releasing.contains(s)) {
-                long rev = held.get(s);
-                releasing.add(s);
-                LOG.info("{}: shard {} is assigned to {} now; revoking", description, s, assigned[s]);
-                int shard = s;
-                notifier.revoking(shard, () -> signals.offer(new Released(shard, rev)));
-            }
-        }
-    }
-
-    private void take(int shard) {
-        ShardOwnerOps.Taken t;
-        try {
-            t = ops.take(shard, lease.id());
-        } catch (RuntimeException e) {
-            writeFailed(e, "taking shard " + shard);
-            return;
-        }
-        if (t.created()) {
-            held.put(shard, t.createRevision());
-            view.created(shard, runnerId, t.createRevision());
-            Long since = wantedSince.remove(shard);
-            if (since != null) {
-                counters.handedOver(System.nanoTime() - since);
-            }
-            LOG.info("{}: took shard {} (ownership key created at revision {})", description, shard, t.createRevision());
-            notifier.assigned(shard, new Fence.Token(Etcd.bytes(keys.owner(shard)), t.createRevision()));
-        } else {
-            t.existing().ifPresent(o -> view.created(shard, o.runnerId(), o.createRevision()));
-            LOG.debug("{}: shard {} is still held by {}; waiting for its key to go", description, shard,
-                    t.existing().map(ShardView.Owner::runnerId).orElse("?"));
-        }
-    }
-
-    private void released(int shard, long createRevision) {
-        releasing.remove(shard);
-        Long rev = held.get(shard);
-        if (rev == null || rev != createRevision) {
-            return; // lost meanwhile
-        }
-        if (!closing && runnerId.equals(assigned[shard])) {
-            LOG.info("{}: shard {} is assigned here again; keeping it", description, shard);
-            notifier.assigned(shard, new Fence.Token(Etcd.bytes(keys.owner(shard)), rev));
-            return;
-        }
-        held.remove(shard);
-        delete(shard, createRevision);
-    }
-
-    private void delete(int shard, long createRevision) {
-        try {
-            boolean deleted = ops.release(shard, createRevision);
-            toDelete.remove(shard);
-            LOG.info("{}: released shard {}{}", description, shard, deleted ? "" : " (its key was already gone)");
-        } catch (RuntimeException e) {
-            if (Etcd.isClientClosed(Etcd.unwrap(e))) {
-                throw e;
-            }
-            toDelete.put(shard, createRevision);
-            LOG.warn("{}: deleting the ownership key of shard {} failed ({}); retrying", description, shard,
-                    Etcd.describe(Etcd.unwrap(e)));
-        }
-    }
-
-    private void beginClose(long deadline) {
-        if (closing) {
-            return;
-        }
-        closing = true;
-        closeDeadline = deadline;
-        try {
-            ops.deregister();
-        } catch (RuntimeException e) {
-            LOG.warn("{}: deleting its membership key failed ({}); the others see it go with the lease", description,
-                    Etcd.describe(Etcd.unwrap(e)));
-        }
-    }
-
-    /** Every token is invalid at once: forget them and tell the listener. */
-    private void loseAll(String reason) {
-        Set<Integer> lost = new TreeSet<>(held.keySet());
-        held.clear();
-        releasing.clear();
-        toDelete.clear();
-        wantedSince.clear();
-        assigned = null;
-        if (!lost.isEmpty()) {
-            LOG.warn("{}: lost shards {}: {}", description, lost, reason);
-            notifier.lost(lost, reason);
-        }
-    }
 }
