@@ -192,6 +192,11 @@ class ShardMembershipTest {
     }
 
     @Test
+    void theTriggerSourceNeverDeliversShardKeysByDefault() {
+        assertTrue(EtcdTriggerSource.DEFAULT_IGNORED_PREFIXES.contains(ShardMembership.DEFAULT_ROOT + "/"));
+    }
+
+    @Test
     void aRunnerConfiguredWithAnotherShardCountRefusesToStart() {
         String root = uniquePrefix("shards");
         try (ShardRunner first = runner(root, "runner-1").start();
