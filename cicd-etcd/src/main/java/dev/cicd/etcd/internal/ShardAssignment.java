@@ -12,15 +12,18 @@ import java.util.TreeSet;
  * shard count, the same in every JVM and version (it uses only the stable hash below, never
  * {@code hashCode} or {@code Random}).
  *
- * <p><b>Scheme: rendezvous hashing with bounded loads, placed as a stable matching.</b> Every
- * (member, shard) pair gets a weight {@code weight(member, shard)} (FNV-1a 64 of the member id's UTF-8,
- * mixed with the shard number by the SplitMix64 finaliser). Pairs are placed in order of decreasing
- * weight; a pair is taken when its shard is still free and its member still has room. Capacity is exact:
- * with {@code S = q·N + r}, the first {@code r} members to reach {@code q + 1} shards stop there and all
- * others stop at {@code q}. So every member owns ⌊S/N⌋ or ⌈S/N⌉ shards, always (requirement (a)). The
- * result is the stable matching of the weights: no member and shard both prefer each other to what they
- * got. Without capacity this is plain rendezvous hashing, whose owner counts are binomial (for S = 64,
- * N = 3 a member owns 21 ± 4).
+ * <p><b>Scheme: rendezvous hashing with exact capacity, placed as a draft.</b> Every (member, shard) pair
+ * has a weight {@code weight(member, shard)} (FNV-1a 64 of the member id's UTF-8, mixed with the shard
+ * number by the SplitMix64 finaliser). Each member ranks the shards by its weights: its own preference
+ * list, a permutation of the shards. Pairs are then placed in draft order — every member's first choice,
+ * then every member's second choice, and so on; within a round, stronger weights first — and a pair is
+ * taken when its shard is still free and its member still has room. Capacity is exact: with
+ * {@code S = q·N + r}, the first {@code r} members to reach {@code q + 1} shards stop there and all
+ * others stop at {@code q}. So every member owns ⌊S/N⌋ or ⌈S/N⌉ shards, always (requirement (a)).
+ * Ranking by each member's own list (rather than by the raw weights, the classic bounded-load
+ * rendezvous) gives every member exactly one shard per rank, which evens out first choices and so moves
+ * fewer shards when the members change (the raw-weight variant: worst join excess 6-10 and 45-85 % of
+ * the sets over +2 for N ≥ 3).
  *
  * <p><b>Movement (requirement (b)), measured</b> by {@code ShardAssignmentTest} over 1,000 seeded random
  * sets of UUID-like ids per group size (S = 64, N = 1..7; 2026-11-27). "Excess" is the number of shards
@@ -28,22 +31,22 @@ import java.util.TreeSet;
  * member's own shards.
  * <pre>
  *   N (before)                1   2   3   4   5   6   7
- *   join, worst excess        0   6   9   9   8   8  10
- *   join, sets over +2        0  66 448 416 436 476 846   (of 1,000)
- *   leave, worst excess       -   0   7   8   8   8   8
- *   leave, sets over +2       -   0 145 434 475 532 733   (of 1,000)
+ *   join, worst excess        0   4   6   8   7   7   8
+ *   join, sets over +2        0  45 290 289 318 337 757   (of 1,000)
+ *   leave, worst excess       -   0   6   7   6   7   7
+ *   leave, sets over +2       -   0  79 307 322 399 592   (of 1,000)
  * </pre>
- * Relaxing the capacity to ⌈S/N⌉ + 1 (+ 2) lowers the worst join excess to 8 (8) and the worst leave
- * excess to 8 (6), with still 9-58 % (3-32 %) of the sets over +2: not worth losing exact balance.
- * The target "excess ≤ 2 for every set" is not met by this function, nor by any variant tried
- * (capacity ⌈S/N⌉ + 1 or + 2, shards placed in index order or by their preference margin, a
- * maximum-weight balanced assignment): all of them exceed it for some sets. The reason is structural:
- * a join moves only the joiner's shards when each old member's shards after the join are a subset of its
+ * So the target "excess ≤ 2 for every set" is not met, nor by any variant tried (capacity ⌈S/N⌉ + 1 or
+ * + 2, shards placed in index order or by their preference margin, a maximum-weight balanced assignment
+ * on weights or on ranks: all exceed it for 5-80 % of the sets). Plain rendezvous (no capacity) moves no
+ * shard between staying members, but its owner counts spread binomially (up to ⌈S/N⌉ + 14 here) and a
+ * joiner's own count breaks the join bound for 10-26 % of the sets. The reason is structural: a join
+ * moves only the joiner's shards when each old member's shards after the join are a subset of its
  * shards before, for every set; that holds only when each shard ranks all members in one fixed order
  * (rendezvous), and then a member's count is the number of shards on which it ranks first in the set,
- * which for random ids spreads binomially, not within ±1. Exact balance and minimal movement cannot both
- * hold for every set for a function of the member set alone; this one keeps balance exact and moves a
- * few shards more on some joins and leaves.
+ * which for arbitrary ids spreads, not within ±1. Exact balance and minimal movement cannot both hold
+ * for every set for a function of the member set alone; this one keeps balance exact and moves a few
+ * shards more on some joins and leaves.
  */
 public final class ShardAssignment {
 
@@ -113,21 +116,22 @@ public final class ShardAssignment {
         for (int i = 0; i < n; i++) {
             hashes[i] = fnv1a64(ids.get(i));
         }
-        // every pair, strongest first: weight, then member id, then shard (ties are astronomically rare)
+        // every pair, in draft order: how high the shard stands in the member's own list (its rank), then
+        // the weight, then member id and shard (ties of the weight are astronomically rare)
         Pair[] pairs = new Pair[n * shards];
         int k = 0;
         for (int i = 0; i < n; i++) {
+            Pair[] mine = new Pair[shards];
             for (int s = 0; s < shards; s++) {
-                pairs[k++] = new Pair(weight(hashes[i], s), i, s);
+                mine[s] = new Pair(0, weight(hashes[i], s), i, s);
+            }
+            Arrays.sort(mine, ShardAssignment::byWeight);
+            for (int rank = 0; rank < shards; rank++) {
+                Pair p = mine[rank];
+                pairs[k++] = new Pair(rank, p.weight, i, p.shard);
             }
         }
-        Arrays.sort(pairs, (a, b) -> {
-            int c = Long.compareUnsigned(b.weight, a.weight);
-            if (c != 0) {
-                return c;
-            }
-            return a.member != b.member ? Integer.compare(a.member, b.member) : Integer.compare(a.shard, b.shard);
-        });
+        Arrays.sort(pairs, (a, b) -> a.rank != b.rank ? Integer.compare(a.rank, b.rank) : byWeight(a, b));
         int q = shards / n;
         int r = shards % n;
         int[] count = new int[n];
@@ -161,6 +165,15 @@ public final class ShardAssignment {
         return shards;
     }
 
-    private record Pair(long weight, int member, int shard) {
+    /** Stronger weight first, then member, then shard. */
+    private static int byWeight(Pair a, Pair b) {
+        int c = Long.compareUnsigned(b.weight, a.weight);
+        if (c != 0) {
+            return c;
+        }
+        return a.member != b.member ? Integer.compare(a.member, b.member) : Integer.compare(a.shard, b.shard);
+    }
+
+    private record Pair(int rank, long weight, int member, int shard) {
     }
 }

@@ -24,8 +24,8 @@ class ShardAssignmentTest {
      * regression bound: a change of the function that moves more shards fails here. See the class
      * javadoc of {@link ShardAssignment} for why it is not ≤ 2 everywhere.
      */
-    private static final int[] JOIN_BOUND = {0, 0, 6, 9, 9, 8, 8, 10};
-    private static final int[] LEAVE_BOUND = {0, 0, 0, 7, 8, 8, 8, 8};
+    private static final int[] JOIN_BOUND = {0, 0, 4, 6, 8, 7, 7, 8};
+    private static final int[] LEAVE_BOUND = {0, 0, 0, 6, 7, 6, 7, 7};
 
     @Test
     void fnv1aAndShardOfAreStableAcrossVersions() {
@@ -156,8 +156,9 @@ class ShardAssignmentTest {
                 }
             }
         }
-        // measured 2,412 over the 1,000 sets (2.4 per leave, against 16 shards the leaver owns)
-        assertTrue(cascades <= 2500, "shards moved between staying members: " + cascades);
+        // measured 1,925 over the 1,000 sets (1.9 per leave, against the 16 shards the leaver owns)
+        System.out.println("shards moved between staying members on 1,000 leaves from 4: " + cascades);
+        assertTrue(cascades <= 2000, "shards moved between staying members: " + cascades);
     }
 
     private static String row(int[] values) {
