@@ -47,6 +47,8 @@ final class ShardOwnership {
     // loop thread only
     private ShardView view;
     private String[] assigned;
+    /** The member set {@link #assigned} was computed for. */
+    private Set<String> assignedTo;
     private final Map<Integer, Long> wantedSince = new HashMap<>();
     private final Set<Integer> releasing = new HashSet<>();
     private final Map<Integer, Long> toDelete = new HashMap<>();
@@ -74,6 +76,7 @@ final class ShardOwnership {
         this.lease = lease;
         this.view = view;
         this.assigned = null;
+        this.assignedTo = null;
         this.leaseGone = null;
     }
 
@@ -176,21 +179,9 @@ final class ShardOwnership {
         } else {
             members.add(runnerId);
         }
-        String[] next = ShardAssignment.assign(members, shards);
-        if (!Arrays.equals(next, assigned)) {
-            if (assigned != null) {
-                counters.rebalanced();
-            }
-            long now = System.nanoTime();
-            for (int s = 0; s < shards; s++) {
-                boolean mine = runnerId.equals(next[s]);
-                if (mine && (assigned == null || !runnerId.equals(assigned[s]))) {
-                    wantedSince.put(s, now);
-                } else if (!mine) {
-                    wantedSince.remove(s);
-                }
-            }
-            assigned = next;
+        if (!members.equals(assignedTo)) {
+            assignedTo = members;
+            changeAssignment(ShardAssignment.assign(members, shards));
         }
         for (Map.Entry<Integer, Long> d : Map.copyOf(toDelete).entrySet()) {
             delete(d.getKey(), d.getValue());
@@ -207,6 +198,26 @@ final class ShardOwnership {
                 notifier.revoking(shard, () -> releaseSignal.released(shard, rev));
             }
         }
+    }
+
+    /** A new owner per shard: counts the rebalance and notes since when each newly won shard is wanted. */
+    private void changeAssignment(String[] next) {
+        if (Arrays.equals(next, assigned)) {
+            return;
+        }
+        if (assigned != null) {
+            counters.rebalanced();
+        }
+        long now = System.nanoTime();
+        for (int s = 0; s < shards; s++) {
+            boolean mine = runnerId.equals(next[s]);
+            if (mine && (assigned == null || !runnerId.equals(assigned[s]))) {
+                wantedSince.put(s, now);
+            } else if (!mine) {
+                wantedSince.remove(s);
+            }
+        }
+        assigned = next;
     }
 
     private void take(int shard) {
@@ -285,6 +296,7 @@ final class ShardOwnership {
         toDelete.clear();
         wantedSince.clear();
         assigned = null;
+        assignedTo = null;
         if (!lost.isEmpty()) {
             LOG.warn("{}: lost shards {}: {}", description, lost, reason);
             notifier.lost(lost, reason);
