@@ -163,7 +163,7 @@ public final class ShardLoop {
                     LOG.warn("{}: shard membership failed ({}); starting over in {} ms", description,
                             Etcd.describe(cause), backoff);
                     Object s = signals.poll(backoff, TimeUnit.MILLISECONDS);
-                            if (s instanceof Close) {
+                    if (s instanceof Close) {
                         closing = true;
                     }
                     backoff = Math.min(backoff * 2, 2000);
