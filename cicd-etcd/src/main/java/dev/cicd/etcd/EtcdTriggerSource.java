@@ -52,10 +52,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class EtcdTriggerSource implements TriggerSource {
 
-    /** Prefixes never delivered by default: {@code /cicd/.state/}, {@code /cicd/.status/}, {@code /cicd/.election/}. */
+    /**
+     * Prefixes never delivered by default: {@code /cicd/.state/}, {@code /cicd/.status/},
+     * {@code /cicd/.election/}, {@code /cicd/.shards/}.
+     */
     public static final List<String> DEFAULT_IGNORED_PREFIXES =
             List.of(EtcdState.DEFAULT_STATE_ROOT + "/", EtcdState.DEFAULT_STATUS_PREFIX + "/",
-                    LeaderElection.DEFAULT_ELECTION_ROOT + "/");
+                    LeaderElection.DEFAULT_ELECTION_ROOT + "/", ShardMembership.DEFAULT_ROOT + "/");
 
     private static final Logger LOG = LoggerFactory.getLogger(EtcdTriggerSource.class);
 
