@@ -12,17 +12,24 @@ import java.time.ZoneOffset;
  */
 final class LogTime {
 
-    private final ZoneId zone;
+    /** The zone, or null until the first line: looking up the system's zone loads its rules (~10 ms). */
+    private volatile ZoneId zone;
 
     LogTime(ZoneId zone) {
         this.zone = zone;
     }
 
+    /** The system's default zone, looked up when the first line is written (a command that logs nothing never does). */
     static LogTime systemDefault() {
-        return new LogTime(ZoneId.systemDefault());
+        return new LogTime(null);
     }
 
     void append(StringBuilder b, Instant t) {
+        ZoneId zone = this.zone;
+        if (zone == null) {
+            zone = ZoneId.systemDefault();
+            this.zone = zone;
+        }
         ZoneOffset offset = zone instanceof ZoneOffset o ? o : zone.getRules().getOffset(t);
         LocalDateTime d = LocalDateTime.ofEpochSecond(t.getEpochSecond(), t.getNano(), offset);
         int year = d.getYear();
