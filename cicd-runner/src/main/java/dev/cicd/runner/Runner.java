@@ -16,6 +16,7 @@ import dev.cicd.runner.internal.http.HttpEndpoint;
 import dev.cicd.runner.internal.http.Liveness;
 import dev.cicd.runner.internal.http.RunnerMetrics;
 import dev.cicd.runner.internal.notify.Notifications;
+import dev.cicd.runner.internal.wiring.EarlyStart;
 import dev.cicd.runner.internal.wiring.EtcdProbe;
 import dev.cicd.runner.internal.wiring.InFlightActions;
 import dev.cicd.runner.internal.wiring.KubernetesClientFuture;
@@ -32,8 +33,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,7 +81,7 @@ public final class Runner implements AutoCloseable {
     private HttpEndpoint http;
     private volatile boolean closed;
 
-    private Runner(RunnerConfig config, Client etcd, KubernetesClientFuture kube, Prepared prepared) {
+    private Runner(RunnerConfig config, Client etcd, KubernetesClientFuture kube, EarlyStart prepared) {
         this.config = config;
         this.firstRenderer.set(prepared.renderer());
         this.etcd = etcd;
@@ -129,28 +128,17 @@ public final class Runner implements AutoCloseable {
     public static Runner start(RunnerConfig config) {
         Objects.requireNonNull(config, "config");
         KubernetesClientFuture kube = KubernetesClientFuture.start(config);
-        // the gRPC client's start (class loading, Netty, the first call) runs beside what needs no etcd
-        CompletableFuture<Client> connecting = new CompletableFuture<>();
-        Thread connect = new Thread(() -> {
-            try {
-                connecting.complete(Wiring.etcd(config.etcd(), CONNECT_TIMEOUT));
-            } catch (Throwable t) {
-                connecting.completeExceptionally(t);
-            }
-        }, "cicd-etcd-connect");
-        connect.setDaemon(true);
-        connect.start();
-        Prepared prepared = Prepared.of(config);
-        Client etcd;
+        EarlyStart early;
         try {
-            etcd = connecting.join();
-        } catch (CompletionException e) {
+            early = EarlyStart.of(config, CONNECT_TIMEOUT);
+        } catch (RuntimeException e) {
             kube.close();
-            throw e.getCause() instanceof RuntimeException r ? r : e;
+            throw e;
         }
+        Client etcd = early.etcd();
         Runner r = null;
         try {
-            r = new Runner(config, etcd, kube, prepared);
+            r = new Runner(config, etcd, kube, early);
             r.begin();
             return r;
         } catch (RuntimeException e) {
@@ -158,27 +146,10 @@ public final class Runner implements AutoCloseable {
                 r.close();
             } else {
                 kube.close();
+                early.metrics().close();
                 etcd.close();
             }
             throw e;
-        }
-    }
-
-    /**
-     * What the runner builds before etcd answers: the metrics registry, and the first term's renderer (its
-     * templates compiled). A renderer that fails to build is left to the term, which reports it as before.
-     */
-    private record Prepared(RunnerMetrics metrics, PebbleRenderer renderer) {
-        static Prepared of(RunnerConfig config) {
-            RunnerMetrics metrics = new RunnerMetrics(config.runner().group(),
-                    config.watches().stream().map(WatchConfig::name).toList());
-            PebbleRenderer renderer;
-            try {
-                renderer = Wiring.renderer(config);
-            } catch (RuntimeException e) {
-                renderer = null;
-            }
-            return new Prepared(metrics, renderer);
         }
     }
 

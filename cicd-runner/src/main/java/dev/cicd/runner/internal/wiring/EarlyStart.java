@@ -1,0 +1,55 @@
+package dev.cicd.runner.internal.wiring;
+
+import dev.cicd.core.PebbleRenderer;
+import dev.cicd.runner.ConfigException;
+import dev.cicd.runner.RunnerConfig;
+import dev.cicd.runner.WatchConfig;
+import dev.cicd.runner.internal.http.RunnerMetrics;
+import io.etcd.jetcd.Client;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * The runner's start, overlapped: the etcd client (gRPC, Netty, Vert.x and the first call: the longest part)
+ * connects on a thread of its own while the calling thread builds what needs no etcd, the metrics registry and
+ * the first term's renderer (templates compiled).
+ *
+ * @param metrics  the runner's metrics registry
+ * @param renderer the first term's renderer, or null when building it failed (the term builds it again and
+ *                 reports why, as without this)
+ * @param etcd     the connected client
+ */
+public record EarlyStart(RunnerMetrics metrics, PebbleRenderer renderer, Client etcd) {
+
+    /**
+     * @throws dev.cicd.core.CicdException {@code SOURCE} when etcd does not answer within {@code connectTimeout}
+     * @throws ConfigException             when the etcd client cannot be built from the config
+     */
+    public static EarlyStart of(RunnerConfig config, Duration connectTimeout) {
+        CompletableFuture<Client> connecting = new CompletableFuture<>();
+        Thread connect = new Thread(() -> {
+            try {
+                connecting.complete(Wiring.etcd(config.etcd(), connectTimeout));
+            } catch (Throwable t) {
+                connecting.completeExceptionally(t);
+            }
+        }, "cicd-etcd-connect");
+        connect.setDaemon(true);
+        connect.start();
+        RunnerMetrics metrics = new RunnerMetrics(config.runner().group(),
+                config.watches().stream().map(WatchConfig::name).toList());
+        PebbleRenderer renderer;
+        try {
+            renderer = Wiring.renderer(config);
+        } catch (RuntimeException e) {
+            renderer = null;
+        }
+        try {
+            return new EarlyStart(metrics, renderer, connecting.join());
+        } catch (CompletionException e) {
+            metrics.close();
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+    }
+}
