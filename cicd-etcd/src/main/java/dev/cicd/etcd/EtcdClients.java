@@ -1,6 +1,7 @@
 package dev.cicd.etcd;
 
 import dev.cicd.core.CicdException;
+import dev.cicd.etcd.internal.Checks;
 import dev.cicd.etcd.internal.Etcd;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -118,24 +119,11 @@ public final class EtcdClients {
          *                                  an incomplete pair (user without password, cert without key)
          */
         public Client build() {
-            if (endpoints.isEmpty()) {
-                throw new IllegalArgumentException("no etcd endpoint given (e.g. http://127.0.0.1:2379)");
-            }
             if ((user == null) != (password == null)) {
                 throw new IllegalArgumentException(user == null ? "etcd password given without a user"
                         : "etcd user '" + user + "' given without a password");
             }
-            if ((certFile == null) != (keyFile == null)) {
-                throw new IllegalArgumentException(certFile == null
-                        ? "etcd client key file " + keyFile + " given without a client certificate file"
-                        : "etcd client certificate file " + certFile + " given without a key file");
-            }
-            boolean https = endpoints.stream().anyMatch(u -> u.getScheme().equals("https"));
-            boolean tls = https || caFile != null || certFile != null;
-            if (tls && endpoints.stream().anyMatch(u -> u.getScheme().equals("http"))) {
-                throw new IllegalArgumentException("etcd endpoints mix http and https with TLS settings: " + endpoints
-                        + "; use https:// for every endpoint");
-            }
+            boolean tls = Checks.connection(endpoints, caFile, certFile, keyFile);
             ClientBuilder b = Client.builder().endpoints(endpoints.toArray(URI[]::new)).connectTimeout(connectTimeout);
             if (user != null) {
                 b.user(ByteSequence.from(user, StandardCharsets.UTF_8))

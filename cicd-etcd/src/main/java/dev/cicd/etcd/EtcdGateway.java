@@ -1,6 +1,8 @@
 package dev.cicd.etcd;
 
+import dev.cicd.etcd.internal.Checks;
 import dev.cicd.etcd.internal.KvTransport;
+import dev.cicd.etcd.internal.gateway.GatewayTls;
 import dev.cicd.etcd.internal.gateway.GatewayTransport;
 import java.net.URI;
 import java.nio.file.Path;
@@ -111,26 +113,13 @@ public final class EtcdGateway implements AutoCloseable {
          *                                  TLS file that cannot be read or used (the message names it)
          */
         public EtcdGateway build() {
-            if (endpoints.isEmpty()) {
-                throw new IllegalArgumentException("no etcd endpoint given (e.g. http://127.0.0.1:2379)");
-            }
             for (URI e : endpoints) {
                 if (!("http".equals(e.getScheme()) || "https".equals(e.getScheme())) || e.getHost() == null) {
                     throw new IllegalArgumentException("etcd endpoint " + e + " is not http(s)://host:port");
                 }
             }
-            if ((certFile == null) != (keyFile == null)) {
-                throw new IllegalArgumentException(certFile == null
-                        ? "etcd client key file " + keyFile + " given without a client certificate file"
-                        : "etcd client certificate file " + certFile + " given without a key file");
-            }
-            boolean https = endpoints.stream().anyMatch(u -> u.getScheme().equals("https"));
-            boolean tls = https || caFile != null || certFile != null;
-            if (tls && endpoints.stream().anyMatch(u -> u.getScheme().equals("http"))) {
-                throw new IllegalArgumentException("etcd endpoints mix http and https with TLS settings: " + endpoints
-                        + "; use https:// for every endpoint");
-            }
-            ssl = tls ? dev.cicd.etcd.internal.gateway.GatewayTls.context(caFile, certFile, keyFile) : null;
+            boolean tls = Checks.connection(endpoints, caFile, certFile, keyFile);
+            ssl = tls ? GatewayTls.context(caFile, certFile, keyFile) : null;
             return new EtcdGateway(this);
         }
     }

@@ -1,6 +1,9 @@
 package dev.cicd.etcd.internal;
 
+import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -49,5 +52,30 @@ public final class Checks {
                     + "with a letter or digit, was '" + group + "'");
         }
         return group;
+    }
+
+    /**
+     * Checks an etcd client's connection settings: at least one endpoint, a certificate only with its key, and
+     * no http endpoint beside https ones or TLS files.
+     *
+     * @return whether the connection uses TLS
+     * @throws IllegalArgumentException naming what is wrong
+     */
+    public static boolean connection(List<URI> endpoints, Path caFile, Path certFile, Path keyFile) {
+        if (endpoints.isEmpty()) {
+            throw new IllegalArgumentException("no etcd endpoint given (e.g. http://127.0.0.1:2379)");
+        }
+        if ((certFile == null) != (keyFile == null)) {
+            throw new IllegalArgumentException(certFile == null
+                    ? "etcd client key file " + keyFile + " given without a client certificate file"
+                    : "etcd client certificate file " + certFile + " given without a key file");
+        }
+        boolean https = endpoints.stream().anyMatch(u -> "https".equals(u.getScheme()));
+        boolean tls = https || caFile != null || certFile != null;
+        if (tls && endpoints.stream().anyMatch(u -> "http".equals(u.getScheme()))) {
+            throw new IllegalArgumentException("etcd endpoints mix http and https with TLS settings: " + endpoints
+                    + "; use https:// for every endpoint");
+        }
+        return tls;
     }
 }
