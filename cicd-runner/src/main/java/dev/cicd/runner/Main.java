@@ -2,7 +2,6 @@ package dev.cicd.runner;
 
 import dev.cicd.core.internal.process.ProcessLaunch;
 import dev.cicd.runner.internal.cli.Cli;
-import dev.cicd.runner.internal.wiring.Preload;
 import picocli.CommandLine;
 
 /**
@@ -18,12 +17,8 @@ public final class Main {
         // before anything starts a process: shell actions start ~1 ms sooner (see ProcessLaunch)
         ProcessLaunch.preferVfork();
         startupDefaults();
+        Cli.startEarly(args);
         Cli.configureLogging(args);
-        // after logging is set up: a library class initialized on another thread while SLF4J starts would
-        // make SLF4J hand this thread a substitute logger factory
-        if (Cli.subcommand(args).filter(c -> c.equals("run") || c.equals("once")).isPresent()) {
-            Preload.daemonClasses();
-        }
         System.exit(Cli.commandLine(args).execute(args));
     }
 

@@ -53,8 +53,6 @@ import org.slf4j.LoggerFactory;
 public final class Runner implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Runner.class);
-    /** How long `run` waits for etcd's first answer; a loaded machine can take over 5 s for the first gRPC call. */
-    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(15);
 
     private final RunnerConfig config;
     private final Client etcd;
@@ -130,7 +128,7 @@ public final class Runner implements AutoCloseable {
         KubernetesClientFuture kube = KubernetesClientFuture.start(config);
         EarlyStart early;
         try {
-            early = EarlyStart.of(config, CONNECT_TIMEOUT);
+            early = EarlyStart.of(config, EarlyStart.CONNECT_TIMEOUT);
         } catch (RuntimeException e) {
             kube.close();
             throw e;

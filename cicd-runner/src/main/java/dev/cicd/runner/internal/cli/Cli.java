@@ -64,6 +64,18 @@ public final class Cli {
     }
 
     /**
+     * What the daemon's commands ({@code run}, {@code once}) start before logging is set up, on a thread of its
+     * own: reading the config, then connecting to etcd ({@link EarlyConfig}). Logging's settings are fixed
+     * first, so whichever thread starts Logback installs them.
+     */
+    public static void startEarly(String[] args) {
+        LogSetup.expect(logSettings(args, System.getenv()));
+        if (subcommand(args).filter(c -> c.equals("run") || c.equals("once")).isPresent()) {
+            EarlyConfig.start(args, System.getenv());
+        }
+    }
+
+    /**
      * Configures the log output before the first command runs ({@link LogSetup}): levels from {@code -v} /
      * {@code -vv}, the format from {@code --log-format} (else the environment's
      * {@code CICD_RUNNER_LOG_FORMAT}; a config file's {@code runner.logFormat} applies when the command

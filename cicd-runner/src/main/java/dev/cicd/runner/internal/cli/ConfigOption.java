@@ -18,7 +18,7 @@ final class ConfigOption {
         if (file == null) {
             throw new CommandLine.ParameterException(cmd, "Missing the config file: give -c FILE or set CICD_CONFIG");
         }
-        RunnerConfig config = RunnerConfig.load(file);
+        RunnerConfig config = EarlyConfig.take(file).orElseGet(() -> RunnerConfig.load(file));
         // the config's log format, unless --log-format was given
         Object root = cmd.getCommandSpec().root().userObject();
         if (!(root instanceof CicdCommand c && c.logFormat() != null)) {

@@ -77,9 +77,43 @@ public final class LogSetup {
             return;
         }
         first = settings;   // Logback's first start (in getILoggerFactory) installs these
-        LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+        LoggerContext ctx = loggerContext();
         if (!installed || !current.equals(settings)) {
             install(ctx, settings);
+        }
+    }
+
+    /**
+     * Sets what Logback installs when it starts, before threads that may start it (through a class with a
+     * logger) run; {@link #configure} with the same settings then has nothing left to do.
+     */
+    public static void expect(Settings settings) {
+        first = settings;
+    }
+
+    /**
+     * Logback's context, starting SLF4J when no thread has yet. While another thread is starting SLF4J, SLF4J
+     * hands out a substitute factory (and replays what was logged through it, with a warning on stderr):
+     * this waits (up to 10 s) for the start to finish instead. A thread about to initialize library classes
+     * that log calls it first.
+     */
+    public static LoggerContext loggerContext() {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            org.slf4j.ILoggerFactory f = LoggerFactory.getILoggerFactory();
+            if (f instanceof LoggerContext ctx) {
+                return ctx;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException("SLF4J did not start with Logback (its factory is " + f.getClass().getName()
+                        + "): is another SLF4J provider on the class path?");
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while SLF4J was starting", e);
+            }
         }
     }
 
@@ -93,7 +127,7 @@ public final class LogSetup {
         if (!julRouted) {
             julRouted = true;
             if (!external()) {
-                propagateLevels((LoggerContext) LoggerFactory.getILoggerFactory());
+                propagateLevels(loggerContext());
             }
         }
         if (!SLF4JBridgeHandler.isInstalled()) {

@@ -2,11 +2,14 @@ package dev.cicd.runner.internal.wiring;
 
 import dev.cicd.core.PebbleRenderer;
 import dev.cicd.runner.ConfigException;
+import dev.cicd.runner.EtcdConfig;
 import dev.cicd.runner.RunnerConfig;
 import dev.cicd.runner.WatchConfig;
 import dev.cicd.runner.internal.http.RunnerMetrics;
+import dev.cicd.runner.internal.logging.LogSetup;
 import io.etcd.jetcd.Client;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
@@ -22,21 +25,52 @@ import java.util.concurrent.CompletionException;
  */
 public record EarlyStart(RunnerMetrics metrics, PebbleRenderer renderer, Client etcd) {
 
+    /** How long `run` waits for etcd's first answer; a loaded machine can take over 5 s for the first gRPC call. */
+    public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(15);
+
+    private static volatile EtcdConfig earlyEtcd;
+    private static volatile CompletableFuture<Client> earlyConnecting;
+
     /**
-     * @throws dev.cicd.core.CicdException {@code SOURCE} when etcd does not answer within {@code connectTimeout}
-     * @throws ConfigException             when the etcd client cannot be built from the config
+     * Starts connecting to etcd before the runner starts (as soon as the config is read, while the command
+     * line is still being parsed); {@link #of} takes that connection when its config names the same etcd.
      */
-    public static EarlyStart of(RunnerConfig config, Duration connectTimeout) {
+    public static void connectEarly(EtcdConfig etcd, Duration connectTimeout) {
+        earlyEtcd = etcd;
+        earlyConnecting = connect(etcd, connectTimeout);
+    }
+
+    private static Optional<CompletableFuture<Client>> takeConnecting(EtcdConfig etcd) {
+        CompletableFuture<Client> f = earlyConnecting;
+        if (f == null || !etcd.equals(earlyEtcd)) {
+            return Optional.empty();
+        }
+        earlyConnecting = null;
+        return Optional.of(f);
+    }
+
+    private static CompletableFuture<Client> connect(EtcdConfig etcd, Duration connectTimeout) {
         CompletableFuture<Client> connecting = new CompletableFuture<>();
         Thread connect = new Thread(() -> {
             try {
-                connecting.complete(Wiring.etcd(config.etcd(), connectTimeout));
+                // gRPC's and Netty's classes log while they initialize: SLF4J must be up first
+                LogSetup.loggerContext();
+                connecting.complete(Wiring.etcd(etcd, connectTimeout));
             } catch (Throwable t) {
                 connecting.completeExceptionally(t);
             }
         }, "cicd-etcd-connect");
         connect.setDaemon(true);
         connect.start();
+        return connecting;
+    }
+
+    /**
+     * @throws dev.cicd.core.CicdException {@code SOURCE} when etcd does not answer within {@code connectTimeout}
+     * @throws ConfigException             when the etcd client cannot be built from the config
+     */
+    public static EarlyStart of(RunnerConfig config, Duration connectTimeout) {
+        CompletableFuture<Client> connecting = takeConnecting(config.etcd()).orElseGet(() -> connect(config.etcd(), connectTimeout));
         RunnerMetrics metrics = new RunnerMetrics(config.runner().group(),
                 config.watches().stream().map(WatchConfig::name).toList());
         PebbleRenderer renderer;
