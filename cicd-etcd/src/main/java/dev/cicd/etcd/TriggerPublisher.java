@@ -28,8 +28,10 @@ import org.slf4j.LoggerFactory;
  * after the trigger, so none can be missed) and matches the record's key and revision; there is no
  * polling loop. When that history was compacted meanwhile, the stored records are read once and the
  * watch continues after the read; when the record is not among them but a later put of the same key has a
- * recorded outcome, the record was pruned ({@link PrunedOutcomeException}) instead of waiting for the timeout. In-progress records ({@link ProgressRecord}) written at the same key
- * while the action runs are handed to a listener. With {@link Builder#requireRunner} the wait fails fast
+ * recorded outcome, the record was pruned ({@link PrunedOutcomeException}) instead of waiting for the timeout.
+ * In-progress records ({@link ProgressRecord}) written at the same key while the action runs are handed to a
+ * listener. On a jetcd client or on etcd's JSON gateway ({@link #builder(EtcdGateway)}). With
+ * {@link Builder#requireRunner} the wait fails fast
  * ({@link NoRunnerException}) when no runner of the group campaigns for its leadership.
  */
 public final class TriggerPublisher {
@@ -39,7 +41,6 @@ public final class TriggerPublisher {
 
     private final KvTransport kv;
     private final String statusPrefix;
-    private final Duration requestTimeout;
     private final TriggerSignatures.Signer signer;
     private final Duration validFor;
     private final String runnerGroup;
@@ -52,7 +53,6 @@ public final class TriggerPublisher {
         this.runnerGrace = b.runnerGrace;
         this.kv = b.kv.apply(b.requestTimeout);
         this.statusPrefix = b.statusPrefix;
-        this.requestTimeout = b.requestTimeout;
         this.signer = b.signer;
         this.validFor = b.validFor;
     }
