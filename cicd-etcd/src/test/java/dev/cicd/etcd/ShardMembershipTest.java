@@ -135,6 +135,7 @@ class ShardMembershipTest {
             assertTrue(Recording.await(WAIT, () -> settled(w, runners)), "3 runners settle: " + w.owners());
             w.resetCounts();
             ShardRunner victim = runners.remove(1);
+            int victims = victim.membership.owned().size();
             long killedAt = System.nanoTime();
             victim.kill();
             assertTrue(Recording.await(WAIT, () -> settled(w, runners)), "2 runners settle: " + w.owners());
@@ -142,6 +143,7 @@ class ShardMembershipTest {
             System.out.println("takeover after a kill: " + takeoverMs + " ms (TTL " + TTL.toMillis() + " ms), longest "
                     + "unowned " + w.longestUnowned().toMillis() + " ms");
             assertTrue(takeoverMs <= TTL.plusSeconds(2).toMillis(), "taken over after " + takeoverMs + " ms");
+            assertEquals(victims, w.ownerChanges(), "only the killed runner's shards move");
             assertEquals(List.of(), w.violations());
             victim.membership.close(); // the loop already stopped with its client; closing again is harmless
         } finally {
@@ -159,6 +161,7 @@ class ShardMembershipTest {
                 runners.add(new ShardRunner(etcd.newClient(), root, GROUP, "runner-" + i, longTtl, S).start());
             }
             assertTrue(Recording.await(WAIT, () -> settled(w, runners)), "3 runners settle: " + w.owners());
+            w.resetCounts();
             ShardRunner leaving = runners.remove(2);
             int owned = leaving.membership.owned().size();
             long closedAt = System.nanoTime();
@@ -169,6 +172,7 @@ class ShardMembershipTest {
             assertTrue(ms < 3000, "handed over after " + ms + " ms");
             long revokings = leaving.calls().stream().filter(c -> c.startsWith("revoking")).count();
             assertEquals(owned, revokings, leaving.calls().toString());
+            assertEquals(owned, w.ownerChanges(), "only the leaving runner's shards move");
             assertFalse(leaving.listenerThreadChanged, "listener calls all on one thread");
             assertEquals(List.of(), w.violations());
         } finally {
