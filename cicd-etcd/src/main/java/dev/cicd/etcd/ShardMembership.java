@@ -23,8 +23,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * number of shards (64 by default, stored at {@code <root>/<group>/config} by the first runner; a runner
  * configured with another count refuses to start). Each runner holds a membership key
  * {@code <root>/<group>/members/<runnerId>} on a lease of its own (TTL 10 s by default, kept alive every
- * TTL/4) and watches the group. Every runner computes the same assignment of shards to the live members
- * (balanced rendezvous hashing, see {@code dev.cicd.etcd.internal.ShardAssignment}) and takes the shards
+ * TTL/4) and watches the group. Every runner computes the same assignment of shards from the live members
+ * and the current owners it sees (sticky, exactly balanced rendezvous hashing: a join moves only the
+ * joiner's ⌊S/(N+1)⌋ shards, a leave only the leaver's; see {@code dev.cicd.etcd.internal.ShardAssignment})
+ * and takes the shards
  * assigned to it by creating {@code <root>/<group>/owners/<shard>} on its lease, only when that key does
  * not exist. The ownership key's create revision is the shard's fencing token ({@link #token}): a state
  * write of the shard made in a transaction that compares it fails once the shard has moved on.
@@ -57,7 +59,8 @@ public final class ShardMembership implements AutoCloseable {
     /**
      * What a runner's membership counts, for its metrics.
      *
-     * @param rebalances   how many times the group's assignment changed while this runner was a member
+     * @param rebalances   how many times the group's live members changed while this runner was a member
+     *                     (each change rebalances the shards)
      * @param lastHandover for the last shard taken: from its assignment to this runner to holding its key
      * @param owned        how many shards this runner owns now
      */

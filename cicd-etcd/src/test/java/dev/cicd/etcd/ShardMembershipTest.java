@@ -1,6 +1,7 @@
 package dev.cicd.etcd;
 
 import static dev.cicd.etcd.Recording.uniquePrefix;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -37,13 +38,17 @@ class ShardMembershipTest {
         return new ShardRunner(etcd.newClient(), root, GROUP, id, TTL, S);
     }
 
-    /** Whether etcd's owners are exactly the assignment of {@code ids}, and each runner holds its own. */
+    /**
+     * Whether etcd's owners are a settled assignment of the runners: every shard owned by one of them,
+     * the owners a fixed point of {@link ShardAssignment} (hence balanced), and each runner holding
+     * exactly its own.
+     */
     static boolean settled(ShardWatcher w, List<ShardRunner> runners) {
         List<String> ids = runners.stream().map(r -> r.id).toList();
-        String[] want = ShardAssignment.assign(ids, S);
-        Map<Integer, String> have = w.owners();
+        String[] have = ownersArray(w);
+        String[] want = ShardAssignment.assign(ids, have, S);
         for (int s = 0; s < S; s++) {
-            if (!want[s].equals(have.get(s))) {
+            if (!want[s].equals(have[s])) {
                 return false;
             }
         }
@@ -57,9 +62,17 @@ class ShardMembershipTest {
         return true;
     }
 
-    static int moved(List<String> before, List<String> after) {
-        String[] a = ShardAssignment.assign(before, S);
-        String[] b = ShardAssignment.assign(after, S);
+    /** The owners the watcher saw last, as an array indexed by shard (null: unowned). */
+    static String[] ownersArray(ShardWatcher w) {
+        Map<Integer, String> have = w.owners();
+        String[] owners = new String[S];
+        for (int s = 0; s < S; s++) {
+            owners[s] = have.get(s);
+        }
+        return owners;
+    }
+
+    static int moved(String[] a, String[] b) {
         int m = 0;
         for (int s = 0; s < S; s++) {
             m += a[s].equals(b[s]) ? 0 : 1;
@@ -91,16 +104,18 @@ class ShardMembershipTest {
                     .orElseThrow().membership.token(0).orElseThrow().createRevision());
 
             w.resetCounts();
-            List<String> three = List.of("runner-1", "runner-2", "runner-3");
+            String[] before = ownersArray(w);
             long joinedAt = System.nanoTime();
             runners.add(runner(root, "runner-4").start());
             assertTrue(Recording.await(WAIT, () -> settled(w, runners)), "4 runners settle: " + w.owners());
             long joinMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - joinedAt);
-            int expected = moved(three, List.of("runner-1", "runner-2", "runner-3", "runner-4"));
+            String[] planned = ShardAssignment.assign(List.of("runner-1", "runner-2", "runner-3", "runner-4"), before, S);
+            int expected = moved(before, planned);
             System.out.println("join of a 4th runner: " + w.ownerChanges() + " owner changes (assignment: "
                     + expected + "), settled in " + joinMs + " ms; " + w.polls() + " polls");
             assertEquals(expected, w.ownerChanges(), "each moved shard changes owner once, no other shard does");
-            assertTrue(w.ownerChanges() <= (S + 3) / 4 + 2, "owner changes " + w.ownerChanges());
+            assertEquals(S / 4, w.ownerChanges(), "the 4th runner takes ⌊64/4⌋ = 16 shards, nothing else moves");
+            assertArrayEquals(planned, ownersArray(w), "the owners are those planned at the join");
             assertTrue(runners.get(3).membership.stats().lastHandover().isPresent());
             assertTrue(runners.get(0).membership.stats().rebalances() >= 1);
             assertEquals(List.of(), w.violations());
@@ -120,6 +135,7 @@ class ShardMembershipTest {
             assertTrue(Recording.await(WAIT, () -> settled(w, runners)), "3 runners settle: " + w.owners());
             w.resetCounts();
             ShardRunner victim = runners.remove(1);
+            int victims = victim.membership.owned().size();
             long killedAt = System.nanoTime();
             victim.kill();
             assertTrue(Recording.await(WAIT, () -> settled(w, runners)), "2 runners settle: " + w.owners());
@@ -127,6 +143,7 @@ class ShardMembershipTest {
             System.out.println("takeover after a kill: " + takeoverMs + " ms (TTL " + TTL.toMillis() + " ms), longest "
                     + "unowned " + w.longestUnowned().toMillis() + " ms");
             assertTrue(takeoverMs <= TTL.plusSeconds(2).toMillis(), "taken over after " + takeoverMs + " ms");
+            assertEquals(victims, w.ownerChanges(), "only the killed runner's shards move");
             assertEquals(List.of(), w.violations());
             victim.membership.close(); // the loop already stopped with its client; closing again is harmless
         } finally {
@@ -144,6 +161,7 @@ class ShardMembershipTest {
                 runners.add(new ShardRunner(etcd.newClient(), root, GROUP, "runner-" + i, longTtl, S).start());
             }
             assertTrue(Recording.await(WAIT, () -> settled(w, runners)), "3 runners settle: " + w.owners());
+            w.resetCounts();
             ShardRunner leaving = runners.remove(2);
             int owned = leaving.membership.owned().size();
             long closedAt = System.nanoTime();
@@ -154,6 +172,7 @@ class ShardMembershipTest {
             assertTrue(ms < 3000, "handed over after " + ms + " ms");
             long revokings = leaving.calls().stream().filter(c -> c.startsWith("revoking")).count();
             assertEquals(owned, revokings, leaving.calls().toString());
+            assertEquals(owned, w.ownerChanges(), "only the leaving runner's shards move");
             assertFalse(leaving.listenerThreadChanged, "listener calls all on one thread");
             assertEquals(List.of(), w.violations());
         } finally {

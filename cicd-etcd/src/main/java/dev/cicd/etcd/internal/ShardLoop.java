@@ -21,9 +21,9 @@ import org.slf4j.MDC;
 
 /**
  * The loop behind {@code ShardMembership}: one thread that holds a lease (an {@link ElectionLease}, kept
- * alive every TTL/4), the runner's membership key on it, a watch of the group's prefix, and the
- * ownership keys of the shards {@link ShardAssignment} gives this runner. After every change it
- * reconciles: a shard assigned here and free is taken with a create-only transaction; a shard held here
+ * alive every TTL/4), the runner's membership key on it, a watch of the group's prefix (members and
+ * owners), and the ownership keys of the shards {@link ShardAssignment} gives this runner from the live
+ * members and the owners it sees. After every change of either it reconciles: a shard assigned here and free is taken with a create-only transaction; a shard held here
  * and assigned elsewhere goes through the listener's {@code revoking} gate and is then deleted with a
  * transaction comparing its create revision. A lease that is lost invalidates every token at once; the
  * loop then starts over with a new lease. Listener calls run on a {@link ShardNotifier}.

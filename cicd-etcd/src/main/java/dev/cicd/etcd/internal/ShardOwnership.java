@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The shards a runner holds and the steps that change them, run on the membership loop's thread after
- * every change of its {@link ShardView}: take a shard assigned here whose key is free (create-only
+ * every change of its {@link ShardView}: compute the assignment from the live members and the owners
+ * seen (sticky: see {@link ShardAssignment}), take a shard assigned here whose key is free (create-only
  * transaction), send a shard assigned elsewhere through the listener's {@code revoking} gate and then
  * delete its key (transaction comparing its create revision), forget keys that went without a handover.
  * Only {@link #token} and {@link #owned} are called from other threads.
@@ -49,6 +50,8 @@ final class ShardOwnership {
     private String[] assigned;
     /** The member set {@link #assigned} was computed for. */
     private Set<String> assignedTo;
+    /** The owners {@link #assigned} was computed from. */
+    private String[] assignedFrom;
     private final Map<Integer, Long> wantedSince = new HashMap<>();
     private final Set<Integer> releasing = new HashSet<>();
     private final Map<Integer, Long> toDelete = new HashMap<>();
@@ -77,6 +80,7 @@ final class ShardOwnership {
         this.view = view;
         this.assigned = null;
         this.assignedTo = null;
+        this.assignedFrom = null;
         this.leaseGone = null;
     }
 
@@ -179,10 +183,7 @@ final class ShardOwnership {
         } else {
             members.add(runnerId);
         }
-        if (!members.equals(assignedTo)) {
-            assignedTo = members;
-            changeAssignment(ShardAssignment.assign(members, shards));
-        }
+        refreshAssignment(members);
         for (Map.Entry<Integer, Long> d : Map.copyOf(toDelete).entrySet()) {
             delete(d.getKey(), d.getValue());
         }
@@ -200,13 +201,38 @@ final class ShardOwnership {
         }
     }
 
-    /** A new owner per shard: counts the rebalance and notes since when each newly won shard is wanted. */
-    private void changeAssignment(String[] next) {
-        if (Arrays.equals(next, assigned)) {
+    /**
+     * Recomputes the assignment when the members or the owners changed since the last time. The owners
+     * are the view's, except this runner's own: the shards it holds (releasing ones included) are its,
+     * and a key the view still shows as its but that it no longer holds (deleted, the event not yet
+     * here) counts as free, so its own count is never stale.
+     */
+    private void refreshAssignment(Set<String> members) {
+        String[] owners = new String[shards];
+        for (int s = 0; s < shards; s++) {
+            ShardView.Owner o = view.owner(s);
+            if (held.containsKey(s)) {
+                owners[s] = runnerId;
+            } else if (o != null && !runnerId.equals(o.runnerId())) {
+                owners[s] = o.runnerId();
+            }
+        }
+        if (members.equals(assignedTo) && Arrays.equals(owners, assignedFrom)) {
             return;
         }
-        if (assigned != null) {
+        boolean rebalance = assignedTo != null && !members.equals(assignedTo);
+        assignedTo = members;
+        assignedFrom = owners;
+        changeAssignment(ShardAssignment.assign(members, owners, shards), rebalance);
+    }
+
+    /** A new owner per shard: counts the rebalance and notes since when each newly won shard is wanted. */
+    private void changeAssignment(String[] next, boolean rebalance) {
+        if (rebalance) {
             counters.rebalanced();
+        }
+        if (Arrays.equals(next, assigned)) {
+            return;
         }
         long now = System.nanoTime();
         for (int s = 0; s < shards; s++) {
@@ -297,6 +323,7 @@ final class ShardOwnership {
         wantedSince.clear();
         assigned = null;
         assignedTo = null;
+        assignedFrom = null;
         if (!lost.isEmpty()) {
             LOG.warn("{}: lost shards {}: {}", description, lost, reason);
             notifier.lost(lost, reason);
