@@ -251,9 +251,6 @@ class DistributionIT {
             assertTrue(t.classPath().stream().noneMatch(DistributionIT::demoOnly), t.commandLine());
             // over the JSON gateway: none of the gRPC stack's jars on trigger's class path
             assertTrue(t.classPath().stream().noneMatch(DistributionIT::grpcStack), t.commandLine());
-            // a client command maps the class-data at its fixed address; the daemon keeps the JDK's randomized one
-            assertTrue(t.commandLine().contains("-XX:ArchiveRelocationMode=0"), t.commandLine());
-            assertTrue(!runLine.commandLine().contains("ArchiveRelocationMode"), runLine.commandLine());
             assertEquals(ItSupport.REGISTRY + "/demo1-gateway:v7", ItSupport.image(k8s.client()));
 
             // --transport grpc: the whole class path, and the same verdict
