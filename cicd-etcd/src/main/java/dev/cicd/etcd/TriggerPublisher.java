@@ -6,18 +6,23 @@ import dev.cicd.core.TriggerSignatures;
 import dev.cicd.etcd.internal.Checks;
 import dev.cicd.etcd.internal.RunnerLiveness;
 import dev.cicd.etcd.internal.StatusJson;
+import dev.cicd.etcd.internal.StatusMatch;
 import dev.cicd.etcd.internal.JetcdTransport;
 import dev.cicd.etcd.internal.KvTransport;
 import io.etcd.jetcd.Client;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,6 +68,11 @@ public final class TriggerPublisher {
         return new Builder(timeout -> new JetcdTransport(client, timeout));
     }
 
+    /** A publisher on any transport (tests). */
+    static Builder builder(KvTransport transport) {
+        return new Builder(timeout -> transport);
+    }
+
     /**
      * A publisher on etcd's v3 JSON gateway: plain HTTP/1.1, no gRPC, so a short-lived process (a CI job's
      * {@code cicd trigger --wait}) starts in a fraction of the time. The gateway stays the caller's to close.
@@ -103,11 +113,96 @@ public final class TriggerPublisher {
         return revision;
     }
 
-    /** {@link #publish} then {@link #awaitOutcome} for the put's revision. */
+    /** {@link #publishAndAwait(String, String, Duration, LongConsumer, Consumer)} with no one to tell. */
     public PublishResult publishAndAwait(String key, String json, Duration timeout) {
+        return publishAndAwait(key, json, timeout, r -> { }, p -> { });
+    }
+
+    /**
+     * Watches the status records, puts the trigger ({@link #publish}), then waits for the outcome of exactly
+     * this put. The watch exists before the put, so the outcome arrives as soon as a runner writes it; a watch
+     * opened after the put, from its revision, waits for etcd's catch-up of past revisions (up to 100 ms) before
+     * it delivers anything, which {@link #awaitOutcome} pays. When the watch ends early (etcd restarted or
+     * compacted), the rest of the wait is {@link #awaitOutcome} from the put's revision.
+     *
+     * @param onPublished told the put's revision, before any progress
+     * @param onProgress  told each in-progress record of the put (on the watch's thread; keep it short)
+     * @return the record, or a {@linkplain PublishResult#timedOut() timed-out} result
+     * @throws NoRunnerException with {@link Builder#requireRunner}, when no runner of the group was alive for
+     *                           the grace period
+     * @throws CicdException     {@link CicdException.Code#SOURCE} when etcd fails
+     */
+    public PublishResult publishAndAwait(String key, String json, Duration timeout, LongConsumer onPublished,
+            Consumer<ProgressRecord> onProgress) {
+        requireKey(key);
         Objects.requireNonNull(timeout, "timeout");
-        long revision = publish(key, json);
-        return awaitOutcome(key, revision, timeout);
+        Objects.requireNonNull(onPublished, "onPublished");
+        Objects.requireNonNull(onProgress, "onProgress");
+        long deadline = System.nanoTime() + timeout.toNanos();
+        CompletableFuture<Object> result = new CompletableFuture<>();
+        // what the watch sees before the put's revision is known waits here; both under the lock, so the
+        // progress records are told in order
+        Object lock = new Object();
+        List<KvTransport.Kv> early = new ArrayList<>();
+        long[] put = {0};
+        KvTransport.Watching watching = kv.watchFromNow(statusPrefix + "/", new KvTransport.WatchListener() {
+            @Override
+            public void puts(List<KvTransport.Kv> puts) {
+                synchronized (lock) {
+                    if (put[0] == 0) {
+                        early.addAll(puts);
+                    } else {
+                        deliver(puts, key, put[0], onProgress, result);
+                    }
+                }
+            }
+
+            @Override
+            public void ended(KvTransport.End end, Throwable cause) {
+                result.complete(end);
+            }
+        });
+        try {
+            long revision = publish(key, json);
+            onPublished.accept(revision);
+            synchronized (lock) {
+                put[0] = revision;
+                deliver(early, key, revision, onProgress, result);
+                early.clear();
+            }
+            RunnerLiveness liveness = runnerGrace == null ? null
+                    : new RunnerLiveness(kv, electionPrefix, runnerGroup, runnerGrace);
+            Object o;
+            try {
+                o = awaitChecking(result, deadline, liveness);
+            } catch (TimeoutException e) {
+                return PublishResult.timedOut(key, revision);
+            } catch (InterruptedException e) {
+                throw CicdException.interrupted("waiting for the outcome of " + key + " at revision " + revision, e);
+            } catch (ExecutionException e) {
+                throw new CicdException(CicdException.Code.INTERNAL, "waiting for the outcome of " + key, e.getCause());
+            }
+            if (o instanceof StatusRecord r) {
+                return PublishResult.completed(r);
+            }
+            watching.close();
+            long left = deadline - System.nanoTime();
+            LOG.debug("waiting for the outcome of {}@{}: the watch ended ({}); watching from the put's revision", key,
+                    revision, o);
+            return left <= 0 ? PublishResult.timedOut(key, revision)
+                    : awaitOutcome(key, revision, Duration.ofNanos(left), onProgress);
+        } finally {
+            watching.close();
+        }
+    }
+
+    private static void deliver(List<KvTransport.Kv> puts, String key, long revision, Consumer<ProgressRecord> onProgress,
+            CompletableFuture<Object> result) {
+        String suffix = "/" + revision;
+        for (KvTransport.Kv e : puts) {
+            StatusMatch.progress(e, key, revision, suffix).ifPresent(p -> tell(onProgress, p));
+            StatusMatch.match(e, key, revision, suffix).ifPresent(result::complete);
+        }
     }
 
     /**
@@ -131,7 +226,7 @@ public final class TriggerPublisher {
      * @throws CicdException     {@link CicdException.Code#SOURCE} when etcd cannot be read
      */
     public PublishResult awaitOutcome(String key, long revision, Duration timeout,
-            java.util.function.Consumer<ProgressRecord> onProgress) {
+            Consumer<ProgressRecord> onProgress) {
         Objects.requireNonNull(onProgress, "onProgress");
         requireKey(key);
         Objects.requireNonNull(timeout, "timeout");
@@ -150,8 +245,8 @@ public final class TriggerPublisher {
                 @Override
                 public void puts(java.util.List<KvTransport.Kv> puts) {
                     for (KvTransport.Kv e : puts) {
-                        progress(e, key, revision, suffix).ifPresent(p -> tell(onProgress, p));
-                        match(e, key, revision, suffix).ifPresent(result::complete);
+                        StatusMatch.progress(e, key, revision, suffix).ifPresent(p -> tell(onProgress, p));
+                        StatusMatch.match(e, key, revision, suffix).ifPresent(result::complete);
                     }
                 }
 
@@ -185,11 +280,11 @@ public final class TriggerPublisher {
                     KvTransport.Range stored = kv.get(dir);
                     Optional<StatusRecord> newer = Optional.empty();
                     for (KvTransport.Kv e : stored.kvs()) {
-                        Optional<StatusRecord> r = match(e, key, revision, suffix);
+                        Optional<StatusRecord> r = StatusMatch.match(e, key, revision, suffix);
                         if (r.isPresent()) {
                             return PublishResult.completed(r.get());
                         }
-                        newer = newer(e, key, revision, newer);
+                        newer = StatusMatch.newer(e, key, revision, newer);
                     }
                     if (newer.isPresent()) {
                         // its own record was pruned: waiting for it would only run into the timeout
@@ -235,61 +330,11 @@ public final class TriggerPublisher {
         }
     }
 
-    private static void tell(java.util.function.Consumer<ProgressRecord> onProgress, ProgressRecord p) {
+    private static void tell(Consumer<ProgressRecord> onProgress, ProgressRecord p) {
         try {
             onProgress.accept(p);
         } catch (RuntimeException e) {
             LOG.debug("progress listener failed: {}", e.toString());
-        }
-    }
-
-    private static Optional<ProgressRecord> progress(KvTransport.Kv kv, String key, long revision, String suffix) {
-        if (!kv.key().endsWith(suffix)) {
-            return Optional.empty();
-        }
-        String v = kv.value();
-        if (!ProgressRecord.isProgress(v)) {
-            return Optional.empty();
-        }
-        try {
-            ProgressRecord p = ProgressRecord.fromJson(v);
-            return p.revision() == revision && p.key().equals(key) ? Optional.of(p) : Optional.empty();
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
-    }
-
-    private static Optional<StatusRecord> match(KvTransport.Kv kv, String key, long revision, String suffix) {
-        if (!kv.key().endsWith(suffix)) {
-            return Optional.empty();
-        }
-        if (ProgressRecord.isProgress(kv.value())) {
-            return Optional.empty();
-        }
-        try {
-            StatusRecord r = StatusRecord.fromJson(kv.value());
-            if (r.revision() == revision && r.key().equals(key)) {
-                return Optional.of(r);
-            }
-        } catch (IllegalArgumentException e) {
-            LOG.debug("skipping {}: {}", kv.key(), e.getMessage());
-        }
-        return Optional.empty();
-    }
-
-    /** {@code best}, or the record at {@code kv} when it is a final record of {@code key} newer than both. */
-    private static Optional<StatusRecord> newer(KvTransport.Kv kv, String key, long revision, Optional<StatusRecord> best) {
-        String v = kv.value();
-        if (ProgressRecord.isProgress(v)) {
-            return best;
-        }
-        try {
-            StatusRecord r = StatusRecord.fromJson(v);
-            boolean later = r.key().equals(key) && r.revision() > revision
-                    && best.map(b -> r.revision() > b.revision()).orElse(true);
-            return later ? Optional.of(r) : best;
-        } catch (IllegalArgumentException e) {
-            return best;
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.cicd.etcd.internal;
 
+import dev.cicd.core.CicdException;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
@@ -12,6 +13,8 @@ import io.etcd.jetcd.watch.WatchEvent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /** {@link KvTransport} on a jetcd client (gRPC). Closing it leaves the client open: its owner closes it. */
 public final class JetcdTransport implements KvTransport {
@@ -51,10 +54,34 @@ public final class JetcdTransport implements KvTransport {
 
     @Override
     public Watching watch(String prefix, long fromRevision, WatchListener listener) {
+        return watch(prefix, WatchOption.builder().withRevision(fromRevision), listener, null);
+    }
+
+    @Override
+    public Watching watchFromNow(String prefix, WatchListener listener) {
+        CountDownLatch created = new CountDownLatch(1);
+        Watching w = watch(prefix, WatchOption.builder().withCreateNotify(true), listener, created);
+        try {
+            if (!created.await(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                w.close();
+                throw new CicdException(CicdException.Code.SOURCE, "watching the keys under " + prefix
+                        + ": etcd did not confirm the watch within " + requestTimeout.toMillis() + " ms");
+            }
+        } catch (InterruptedException e) {
+            w.close();
+            throw CicdException.interrupted("watching the keys under " + prefix, e);
+        }
+        return w;
+    }
+
+    private Watching watch(String prefix, WatchOption.Builder option, WatchListener listener, CountDownLatch created) {
         ByteSequence p = Etcd.bytes(prefix);
-        Watch.Watcher w = client.getWatchClient().watch(p,
-                WatchOption.builder().withRevision(fromRevision).withRange(Etcd.prefixEnd(p)).build(),
+        Watch.Watcher w = client.getWatchClient().watch(p, option.withRange(Etcd.prefixEnd(p)).build(),
                 Watch.listener(response -> {
+                    if (created != null && response.isCreatedNotify()) {
+                        created.countDown();
+                        return;
+                    }
                     List<Kv> puts = new ArrayList<>();
                     for (WatchEvent e : response.getEvents()) {
                         if (e.getEventType() == WatchEvent.EventType.PUT) {

@@ -30,6 +30,16 @@ public interface KvTransport extends AutoCloseable {
      */
     Watching watch(String prefix, long fromRevision, WatchListener listener);
 
+    /**
+     * Watches the keys under {@code prefix} from now on: returns once etcd confirmed the watch, so every write
+     * made after this returns is seen. A watch from a revision at or below etcd's current one waits for etcd's
+     * catch-up loop (up to 100 ms) before it delivers anything; a client that watches first and writes after
+     * does not.
+     *
+     * @throws dev.cicd.core.CicdException {@code SOURCE} when etcd does not confirm the watch in time
+     */
+    Watching watchFromNow(String prefix, WatchListener listener);
+
     /** Where this transport talks to, for messages. */
     String describe();
 

@@ -76,11 +76,23 @@ public final class GatewayTransport implements KvTransport {
 
     @Override
     public Watching watch(String prefix, long fromRevision, WatchListener listener) {
+        return watch(prefix, fromRevision, listener, "watching the keys under " + prefix);
+    }
+
+    @Override
+    public Watching watchFromNow(String prefix, WatchListener listener) {
+        // the stream's first message is etcd's confirmation: the watch exists once GatewayWatch.start returns
+        return watch(prefix, 0, listener, "watching the keys under " + prefix);
+    }
+
+    private Watching watch(String prefix, long fromRevision, WatchListener listener, String what) {
         ObjectNode create = JSON.createObjectNode();
-        create.putObject("create_request").put("key", b64(prefix)).put("range_end", b64(prefixEnd(prefix)))
-                .put("start_revision", fromRevision);
+        ObjectNode request = create.putObject("create_request").put("key", b64(prefix))
+                .put("range_end", b64(prefixEnd(prefix)));
+        if (fromRevision > 0) {
+            request.put("start_revision", fromRevision);
+        }
         byte[] body = create.toString().getBytes(StandardCharsets.UTF_8);
-        String what = "watching the keys under " + prefix;
         synchronized (this) {
             ensureOpen(what);
             authenticate(what);

@@ -121,7 +121,7 @@ class GatewayTransportTest {
         try (ScriptedHttpServer s = new ScriptedHttpServer(r -> {
             asked.countDown();
             // the stream's head and the created message, then nothing more: the watch stays open
-            return ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + "2a\r\n"
+            return ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + "28\r\n"
                     + "{\"result\":{\"header\":{},\"created\":true}}\n" + "\r\n").getBytes(StandardCharsets.UTF_8);
         }); GatewayTransport t = client(s, null)) {
             KvTransport.End[] how = new KvTransport.End[1];

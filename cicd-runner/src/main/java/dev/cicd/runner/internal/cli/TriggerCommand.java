@@ -225,11 +225,11 @@ final class TriggerCommand implements Callable<Integer> {
             }
         }
         TriggerPublisher publisher = pb.build();
-        long rev = publisher.publish(key, json);
-        published = true;
-        info.printf("put %s at revision %d%n", key, rev);
-        info.flush();
         if (!await) {
+            long rev = publisher.publish(key, json);
+            published = true;
+            info.printf("put %s at revision %d%n", key, rev);
+            info.flush();
             if (asJson) {
                 ObjectNode n = Json.MAPPER.createObjectNode().put("key", key).put("revision", rev);
                 out.println(n);
@@ -237,12 +237,20 @@ final class TriggerCommand implements Callable<Integer> {
             }
             return ExitCodes.OK;
         }
-        PublishResult r = publisher.awaitOutcome(key, rev, timeout, p -> {
+        // watching first, then putting: the outcome arrives as soon as the runner writes it
+        PublishResult r = publisher.publishAndAwait(key, json, timeout, put -> {
+            published = true;
+            synchronized (info) {
+                info.printf("put %s at revision %d%n", key, put);
+                info.flush();
+            }
+        }, p -> {
             synchronized (info) {
                 info.println(p.describe());
                 info.flush();
             }
         });
+        long rev = r.revision();
         if (r.timedOut()) {
             info.printf("timed out: no outcome for revision %d within %s (is a runner watching %s?)%n", rev,
                     timeout, key);
