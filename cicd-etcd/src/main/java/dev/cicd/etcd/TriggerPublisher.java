@@ -4,23 +4,16 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.cicd.core.CicdException;
 import dev.cicd.core.TriggerSignatures;
 import dev.cicd.etcd.internal.Checks;
-import dev.cicd.etcd.internal.RunnerLiveness;
-import dev.cicd.etcd.internal.StatusJson;
-import dev.cicd.etcd.internal.StatusMatch;
 import dev.cicd.etcd.internal.JetcdTransport;
 import dev.cicd.etcd.internal.KvTransport;
+import dev.cicd.etcd.internal.OutcomeWait;
+import dev.cicd.etcd.internal.RunnerLiveness;
+import dev.cicd.etcd.internal.StatusJson;
 import io.etcd.jetcd.Client;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
@@ -42,7 +35,6 @@ import org.slf4j.LoggerFactory;
 public final class TriggerPublisher {
 
     private static final Logger LOG = LoggerFactory.getLogger(TriggerPublisher.class);
-    private static final Object RETRY = new Object();
 
     private final KvTransport kv;
     private final String statusPrefix;
@@ -138,71 +130,7 @@ public final class TriggerPublisher {
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(onPublished, "onPublished");
         Objects.requireNonNull(onProgress, "onProgress");
-        long deadline = System.nanoTime() + timeout.toNanos();
-        CompletableFuture<Object> result = new CompletableFuture<>();
-        // what the watch sees before the put's revision is known waits here; both under the lock, so the
-        // progress records are told in order
-        Object lock = new Object();
-        List<KvTransport.Kv> early = new ArrayList<>();
-        long[] put = {0};
-        KvTransport.Watching watching = kv.watchFromNow(statusPrefix + "/", new KvTransport.WatchListener() {
-            @Override
-            public void puts(List<KvTransport.Kv> puts) {
-                synchronized (lock) {
-                    if (put[0] == 0) {
-                        early.addAll(puts);
-                    } else {
-                        deliver(puts, key, put[0], onProgress, result);
-                    }
-                }
-            }
-
-            @Override
-            public void ended(KvTransport.End end, Throwable cause) {
-                result.complete(end);
-            }
-        });
-        try {
-            long revision = publish(key, json);
-            onPublished.accept(revision);
-            synchronized (lock) {
-                put[0] = revision;
-                deliver(early, key, revision, onProgress, result);
-                early.clear();
-            }
-            RunnerLiveness liveness = runnerGrace == null ? null
-                    : new RunnerLiveness(kv, electionPrefix, runnerGroup, runnerGrace);
-            Object o;
-            try {
-                o = awaitChecking(result, deadline, liveness);
-            } catch (TimeoutException e) {
-                return PublishResult.timedOut(key, revision);
-            } catch (InterruptedException e) {
-                throw CicdException.interrupted("waiting for the outcome of " + key + " at revision " + revision, e);
-            } catch (ExecutionException e) {
-                throw new CicdException(CicdException.Code.INTERNAL, "waiting for the outcome of " + key, e.getCause());
-            }
-            if (o instanceof StatusRecord r) {
-                return PublishResult.completed(r);
-            }
-            watching.close();
-            long left = deadline - System.nanoTime();
-            LOG.debug("waiting for the outcome of {}@{}: the watch ended ({}); watching from the put's revision", key,
-                    revision, o);
-            return left <= 0 ? PublishResult.timedOut(key, revision)
-                    : awaitOutcome(key, revision, Duration.ofNanos(left), onProgress);
-        } finally {
-            watching.close();
-        }
-    }
-
-    private static void deliver(List<KvTransport.Kv> puts, String key, long revision, Consumer<ProgressRecord> onProgress,
-            CompletableFuture<Object> result) {
-        String suffix = "/" + revision;
-        for (KvTransport.Kv e : puts) {
-            StatusMatch.progress(e, key, revision, suffix).ifPresent(p -> tell(onProgress, p));
-            StatusMatch.match(e, key, revision, suffix).ifPresent(result::complete);
-        }
+        return waiting().aroundPut(key, timeout, () -> publish(key, json), onPublished, onProgress);
     }
 
     /**
@@ -233,109 +161,12 @@ public final class TriggerPublisher {
         if (revision <= 0) {
             throw new IllegalArgumentException("revision must be > 0, was " + revision);
         }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        String dir = statusPrefix + "/";
-        String suffix = "/" + revision;
-        long from = revision;
-        RunnerLiveness liveness = runnerGrace == null ? null
-                : new RunnerLiveness(kv, electionPrefix, runnerGroup, runnerGrace);
-        while (true) {
-            CompletableFuture<Object> result = new CompletableFuture<>();
-            KvTransport.Watching watching = kv.watch(dir, from, new KvTransport.WatchListener() {
-                @Override
-                public void puts(java.util.List<KvTransport.Kv> puts) {
-                    for (KvTransport.Kv e : puts) {
-                        StatusMatch.progress(e, key, revision, suffix).ifPresent(p -> tell(onProgress, p));
-                        StatusMatch.match(e, key, revision, suffix).ifPresent(result::complete);
-                    }
-                }
-
-                @Override
-                public void ended(KvTransport.End end, Throwable cause) {
-                    if (end == KvTransport.End.FAILED) {
-                        // re-watch from the same revision ourselves: jetcd's own resume may skip
-                        // records written before its watch was created but not yet received
-                        LOG.debug("waiting for the outcome of {}@{}: watch failed ({}); watching again", key,
-                                revision, cause.toString());
-                        result.complete(RETRY);
-                    } else {
-                        result.complete(end);
-                    }
-                }
-            });
-            try {
-                Object o = awaitChecking(result, deadline, liveness);
-                if (o instanceof StatusRecord r) {
-                    return PublishResult.completed(r);
-                }
-                if (o == RETRY) {
-                    watching.close();
-                    Thread.sleep(Math.min(200, Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))));
-                    if (System.nanoTime() - deadline >= 0) {
-                        return PublishResult.timedOut(key, revision);
-                    }
-                    continue;
-                }
-                if (o == KvTransport.End.COMPACTED) {
-                    KvTransport.Range stored = kv.get(dir);
-                    Optional<StatusRecord> newer = Optional.empty();
-                    for (KvTransport.Kv e : stored.kvs()) {
-                        Optional<StatusRecord> r = StatusMatch.match(e, key, revision, suffix);
-                        if (r.isPresent()) {
-                            return PublishResult.completed(r.get());
-                        }
-                        newer = StatusMatch.newer(e, key, revision, newer);
-                    }
-                    if (newer.isPresent()) {
-                        // its own record was pruned: waiting for it would only run into the timeout
-                        throw new PrunedOutcomeException(key, revision, newer.get());
-                    }
-                    from = stored.revision() + 1;
-                    continue;
-                }
-                throw new CicdException(CicdException.Code.SOURCE, "waiting for the outcome of " + key + " at revision "
-                        + revision + ": the connection to " + kv.describe() + " was closed");
-            } catch (TimeoutException e) {
-                return PublishResult.timedOut(key, revision);
-            } catch (InterruptedException e) {
-                throw CicdException.interrupted("waiting for the outcome of " + key + " at revision " + revision, e);
-            } catch (ExecutionException e) {
-                throw new CicdException(CicdException.Code.INTERNAL, "waiting for the outcome of " + key, e.getCause());
-            } finally {
-                watching.close();
-            }
-        }
+        return waiting().afterPut(key, revision, timeout, onProgress);
     }
 
-    private static final long CHECK_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
-
-    /** Waits for {@code result} until the deadline, checking every half second that a runner is alive. */
-    private Object awaitChecking(CompletableFuture<Object> result, long deadline, RunnerLiveness liveness)
-            throws InterruptedException, ExecutionException, TimeoutException {
-        while (true) {
-            if (liveness != null) {
-                liveness.check();
-            }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                throw new TimeoutException();
-            }
-            try {
-                return result.get(liveness == null ? left : Math.min(left, CHECK_EVERY_NANOS), TimeUnit.NANOSECONDS);
-            } catch (TimeoutException e) {
-                if (System.nanoTime() - deadline >= 0) {
-                    throw e;
-                }
-            }
-        }
-    }
-
-    private static void tell(Consumer<ProgressRecord> onProgress, ProgressRecord p) {
-        try {
-            onProgress.accept(p);
-        } catch (RuntimeException e) {
-            LOG.debug("progress listener failed: {}", e.toString());
-        }
+    private OutcomeWait waiting() {
+        return new OutcomeWait(kv, statusPrefix, () -> runnerGrace == null ? null
+                : new RunnerLiveness(kv, electionPrefix, runnerGroup, runnerGrace));
     }
 
     private static void requireKey(String key) {
