@@ -8,8 +8,8 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * Argument checks of the etcd module that need no jetcd class, so that a client on the JSON gateway
- * ({@code trigger} with the launcher's short class path, which leaves gRPC out) can use them.
+ * Argument checks and key arithmetic of the etcd module that need no jetcd class, so that a client on the
+ * JSON gateway ({@code trigger} with the launcher's short class path, which leaves gRPC out) can use them.
  */
 public final class Checks {
 
@@ -77,5 +77,21 @@ public final class Checks {
                     + "; use https:// for every endpoint");
         }
         return tls;
+    }
+
+    /**
+     * The smallest key greater than every key starting with {@code prefix} (etcd's prefix range end): the
+     * prefix up to its last byte below 0xff, that byte incremented; {@code "\0"} (no upper bound) when every
+     * byte is 0xff.
+     */
+    public static byte[] prefixEnd(byte[] prefix) {
+        for (int i = prefix.length - 1; i >= 0; i--) {
+            if (prefix[i] != (byte) 0xff) {
+                byte[] end = java.util.Arrays.copyOf(prefix, i + 1);
+                end[i]++;
+                return end;
+            }
+        }
+        return new byte[] {0};
     }
 }

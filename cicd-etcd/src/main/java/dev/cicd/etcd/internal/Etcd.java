@@ -39,15 +39,7 @@ public final class Etcd {
 
     /** The smallest key greater than every key starting with {@code prefix} (etcd's prefix range end). */
     public static ByteSequence prefixEnd(ByteSequence prefix) {
-        byte[] b = prefix.getBytes();
-        for (int i = b.length - 1; i >= 0; i--) {
-            if (b[i] != (byte) 0xff) {
-                byte[] end = Arrays.copyOf(b, i + 1);
-                end[i]++;
-                return ByteSequence.from(end);
-            }
-        }
-        return ALL_KEYS; // every byte 0xff: no upper bound
+        return ByteSequence.from(Checks.prefixEnd(prefix.getBytes()));
     }
 
     /** {@code key + "\0"}: as a range end, makes a range that ends right after {@code key}. */

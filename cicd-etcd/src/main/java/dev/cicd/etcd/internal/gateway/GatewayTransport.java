@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cicd.core.CicdException;
+import dev.cicd.etcd.internal.Checks;
 import dev.cicd.etcd.internal.KvTransport;
 import java.io.IOException;
 import java.net.URI;
@@ -88,7 +89,7 @@ public final class GatewayTransport implements KvTransport {
     private Watching watch(String prefix, long fromRevision, WatchListener listener, String what) {
         ObjectNode create = JSON.createObjectNode();
         ObjectNode request = create.putObject("create_request").put("key", b64(prefix))
-                .put("range_end", b64(prefixEnd(prefix)));
+                .put("range_end", b64(Checks.prefixEnd(prefix.getBytes(StandardCharsets.UTF_8))));
         if (fromRevision > 0) {
             request.put("start_revision", fromRevision);
         }
@@ -253,7 +254,7 @@ public final class GatewayTransport implements KvTransport {
     // ---- JSON helpers
 
     private static ObjectNode range(String prefix) {
-        return JSON.createObjectNode().put("key", b64(prefix)).put("range_end", b64(prefixEnd(prefix)));
+        return JSON.createObjectNode().put("key", b64(prefix)).put("range_end", b64(Checks.prefixEnd(prefix.getBytes(StandardCharsets.UTF_8))));
     }
 
     static Kv kv(JsonNode kv) {
@@ -276,18 +277,6 @@ public final class GatewayTransport implements KvTransport {
         return new String(Base64.getDecoder().decode(b64), StandardCharsets.UTF_8);
     }
 
-    /** etcd's prefix range end: the prefix with its last byte below 0xff incremented. */
-    static byte[] prefixEnd(String prefix) {
-        byte[] b = prefix.getBytes(StandardCharsets.UTF_8);
-        for (int i = b.length - 1; i >= 0; i--) {
-            if (b[i] != (byte) 0xff) {
-                byte[] end = java.util.Arrays.copyOf(b, i + 1);
-                end[i]++;
-                return end;
-            }
-        }
-        return new byte[] {0};
-    }
 
     static String abbreviate(String s) {
         String one = s.strip().replaceAll("\\s+", " ");
