@@ -9,7 +9,9 @@ import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.encoder.Encoder;
 import dev.cicd.runner.RunnerSettings.LogFormat;
 import java.util.Objects;
+import org.slf4j.ILoggerFactory;
 import org.slf4j.LoggerFactory;
+import org.slf4j.helpers.SubstituteLoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
@@ -92,21 +94,17 @@ public final class LogSetup {
     }
 
     /**
-     * Logback's context, starting SLF4J when no thread has yet. While another thread is starting SLF4J, SLF4J
-     * hands out a substitute factory (and replays what was logged through it, with a warning on stderr):
-     * this waits (up to 10 s) for the start to finish instead. A thread about to initialize library classes
-     * that log calls it first.
+     * SLF4J's logger factory, starting SLF4J when no thread has yet, whatever its provider. While another
+     * thread is starting SLF4J, SLF4J hands out a substitute factory (and later replays what was logged through
+     * it, with a warning on stderr): this waits (up to 10 s) for the start to finish instead. A thread about to
+     * initialize library classes that log calls it first.
      */
-    public static LoggerContext loggerContext() {
+    public static ILoggerFactory awaitStarted() {
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
         while (true) {
-            org.slf4j.ILoggerFactory f = LoggerFactory.getILoggerFactory();
-            if (f instanceof LoggerContext ctx) {
-                return ctx;
-            }
-            if (System.nanoTime() - deadline > 0) {
-                throw new IllegalStateException("SLF4J did not start with Logback (its factory is " + f.getClass().getName()
-                        + "): is another SLF4J provider on the class path?");
+            ILoggerFactory f = LoggerFactory.getILoggerFactory();
+            if (!(f instanceof SubstituteLoggerFactory) || System.nanoTime() - deadline > 0) {
+                return f;
             }
             try {
                 Thread.sleep(1);
@@ -115,6 +113,16 @@ public final class LogSetup {
                 throw new IllegalStateException("interrupted while SLF4J was starting", e);
             }
         }
+    }
+
+    /** Logback's context ({@link #awaitStarted}); the runner's own output needs Logback as SLF4J's provider. */
+    static LoggerContext loggerContext() {
+        ILoggerFactory f = awaitStarted();
+        if (f instanceof LoggerContext ctx) {
+            return ctx;
+        }
+        throw new IllegalStateException("SLF4J did not start with Logback (its factory is " + f.getClass().getName()
+                + "): is another SLF4J provider on the class path?");
     }
 
     /**

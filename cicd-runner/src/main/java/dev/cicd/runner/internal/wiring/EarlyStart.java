@@ -28,25 +28,27 @@ public record EarlyStart(RunnerMetrics metrics, PebbleRenderer renderer, Client 
     /** How long `run` waits for etcd's first answer; a loaded machine can take over 5 s for the first gRPC call. */
     public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(15);
 
-    private static volatile EtcdConfig earlyEtcd;
-    private static volatile CompletableFuture<Client> earlyConnecting;
+    /** A connection started before the runner, with the etcd section it is for. */
+    private record Early(EtcdConfig etcd, CompletableFuture<Client> connecting) {
+    }
+
+    private static volatile Early early;
 
     /**
      * Starts connecting to etcd before the runner starts (as soon as the config is read, while the command
      * line is still being parsed); {@link #of} takes that connection when its config names the same etcd.
      */
     public static void connectEarly(EtcdConfig etcd, Duration connectTimeout) {
-        earlyEtcd = etcd;
-        earlyConnecting = connect(etcd, connectTimeout);
+        early = new Early(etcd, connect(etcd, connectTimeout));
     }
 
     private static Optional<CompletableFuture<Client>> takeConnecting(EtcdConfig etcd) {
-        CompletableFuture<Client> f = earlyConnecting;
-        if (f == null || !etcd.equals(earlyEtcd)) {
+        Early e = early;
+        if (e == null || !etcd.equals(e.etcd())) {
             return Optional.empty();
         }
-        earlyConnecting = null;
-        return Optional.of(f);
+        early = null;
+        return Optional.of(e.connecting());
     }
 
     private static CompletableFuture<Client> connect(EtcdConfig etcd, Duration connectTimeout) {
@@ -54,7 +56,7 @@ public record EarlyStart(RunnerMetrics metrics, PebbleRenderer renderer, Client 
         Thread connect = new Thread(() -> {
             try {
                 // gRPC's and Netty's classes log while they initialize: SLF4J must be up first
-                LogSetup.loggerContext();
+                LogSetup.awaitStarted();
                 connecting.complete(Wiring.etcd(etcd, connectTimeout));
             } catch (Throwable t) {
                 connecting.completeExceptionally(t);
@@ -70,7 +72,8 @@ public record EarlyStart(RunnerMetrics metrics, PebbleRenderer renderer, Client 
      * @throws ConfigException             when the etcd client cannot be built from the config
      */
     public static EarlyStart of(RunnerConfig config, Duration connectTimeout) {
-        CompletableFuture<Client> connecting = takeConnecting(config.etcd()).orElseGet(() -> connect(config.etcd(), connectTimeout));
+        CompletableFuture<Client> connecting = takeConnecting(config.etcd())
+                .orElseGet(() -> connect(config.etcd(), connectTimeout));
         RunnerMetrics metrics = new RunnerMetrics(config.runner().group(),
                 config.watches().stream().map(WatchConfig::name).toList());
         PebbleRenderer renderer;

@@ -138,4 +138,21 @@ class LogSetupTest {
         JsonNode n = JSON.readTree(lines().get(0));
         assertEquals("DEBUG", n.path("level").asText());
     }
+
+    @Test
+    void threadsStartingTogetherAllGetTheStartedFactoryNeverSlf4jsSubstitute() throws Exception {
+        List<Object> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            Thread t = new Thread(() -> seen.add(LogSetup.awaitStarted()));
+            threads.add(t);
+            t.start();
+        }
+        for (Thread t : threads) {
+            t.join(15_000);
+        }
+        assertEquals(4, seen.size());
+        assertTrue(seen.stream().allMatch(f -> f == LoggerFactory.getILoggerFactory()), seen.toString());
+        assertFalse(seen.get(0) instanceof org.slf4j.helpers.SubstituteLoggerFactory);
+    }
 }
