@@ -12,6 +12,13 @@ package dev.cicd.etcd.internal;
  *   &lt;statusPrefix&gt;/&lt;watch&gt;/latest               the newest status record of the watch
  *   &lt;statusPrefix&gt;/&lt;watch&gt;/notice               the newest source notice (gap, reset, ...) of the watch
  * </pre>
+ * A sharded group (runners share its shards) keeps a watch's position per shard instead of the
+ * {@code checkpoint} and {@code recorded} keys above:
+ * <pre>
+ *   &lt;statePrefix&gt;/shards/&lt;watch&gt;/origin                      where shards without a checkpoint start, decimal
+ *   &lt;statePrefix&gt;/shards/&lt;watch&gt;/checkpoint/&lt;shard&gt;          the shard's checkpoint, decimal
+ *   &lt;statePrefix&gt;/shards/&lt;watch&gt;/recorded/&lt;shard&gt;/&lt;revision&gt; an outcome of the shard above its checkpoint (20 digits)
+ * </pre>
  */
 public record StateKeys(String statePrefix, String statusPrefix) {
 
@@ -26,6 +33,39 @@ public record StateKeys(String statePrefix, String statusPrefix) {
 
     public String recorded(String watch, long revision) {
         return recordedDir(watch) + padded(revision);
+    }
+
+    /** The directory of a sharded watch's keys, with trailing '/'. */
+    public String shardDir(String watch) {
+        return statePrefix + "/shards/" + watch + "/";
+    }
+
+    /** Where a sharded watch's shards without a checkpoint start (written once, by the first runner). */
+    public String shardOrigin(String watch) {
+        return shardDir(watch) + "origin";
+    }
+
+    /** The directory of a sharded watch's per-shard checkpoints, with trailing '/'. */
+    public String shardCheckpointDir(String watch) {
+        return shardDir(watch) + "checkpoint/";
+    }
+
+    public String shardCheckpoint(String watch, int shard) {
+        return shardCheckpointDir(watch) + shard;
+    }
+
+    /** The directory of a sharded watch's marks (all shards), with trailing '/'. */
+    public String shardRecordedRoot(String watch) {
+        return shardDir(watch) + "recorded/";
+    }
+
+    /** The directory of one shard's marks, with trailing '/'. */
+    public String shardRecordedDir(String watch, int shard) {
+        return shardRecordedRoot(watch) + shard + "/";
+    }
+
+    public String shardRecorded(String watch, int shard, long revision) {
+        return shardRecordedDir(watch, shard) + padded(revision);
     }
 
     public String applied(String target) {
