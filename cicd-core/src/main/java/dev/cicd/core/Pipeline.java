@@ -192,7 +192,8 @@ public final class Pipeline implements AutoCloseable {
      * @param watch        the watch name
      * @param received     events the source delivered
      * @param dropped      events with no outcome: replays, already-recorded revisions, ignored DELETEs,
-     *                     events left when the pipeline closed, events of a halted watch
+     *                     events left when the pipeline closed, events of a halted watch, events another
+     *                     runner carries out ({@link StateStore#owns})
      * @param outcomes     outcomes recorded, by kind (every kind present)
      * @param lastRevision every revision of the watch up to it has its outcome recorded or needed none
      *                     (an ignored delete, a replay): the checkpoint as this pipeline sees it

@@ -33,6 +33,18 @@ public interface StateStore extends Deduplicator {
      */
     void commit(Batch batch);
 
+    /**
+     * Whether this pipeline carries out an event of {@code watch} with these targets (sorted; an event
+     * decided before its plan, such as a rejected one, has its key as its only target) at {@code revision}.
+     * A store shared by several runners, each owning part of the targets, answers false for the others'
+     * events and for events its owner recorded before; the pipeline then passes the event: no outcome, and
+     * the watch's checkpoint moves over it. Asked on the watch's feed thread for every event, after its
+     * plan is rendered: must be cheap (no I/O). Default: true.
+     */
+    default boolean owns(String watch, List<String> targets, long revision) {
+        return true;
+    }
+
     /** Records a source notice (gap, reset, reconnect); default: nothing. A failure is logged and ignored. */
     default void notice(SourceNotice notice) {
     }

@@ -2,6 +2,7 @@ package dev.cicd.etcd;
 
 import dev.cicd.etcd.internal.Etcd;
 import dev.cicd.etcd.internal.Fence;
+import dev.cicd.etcd.internal.ShardedState;
 import dev.cicd.etcd.internal.StateKeys;
 import dev.cicd.etcd.internal.StateOps;
 import dev.cicd.etcd.internal.StatusJson;
@@ -19,6 +20,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The durable state of one runner group in etcd, and the one way to build the stores on it.
@@ -58,6 +60,8 @@ public final class EtcdState {
     private final Duration requestTimeout;
     private final EtcdStateStore store;
     private final StatusPruner pruner;
+    private final ShardMembership membership;
+    private final int maxTxnOps;
 
     private EtcdState(Builder b) {
         String statePrefix = b.statePrefix != null ? b.statePrefix : DEFAULT_STATE_ROOT + "/" + b.group;
@@ -66,20 +70,44 @@ public final class EtcdState {
         this.requestTimeout = b.requestTimeout;
         StateKeys keys = new StateKeys(statePrefix, b.statusPrefix);
         Fence fence = b.fence == null ? null : b.fence.fence();
+        this.membership = b.membership;
+        this.maxTxnOps = b.maxTxnOps;
         this.pruner = new StatusPruner(b.client, keys, b.statusMaxPerWatch, b.maxTxnOps, fence, b.requestTimeout,
-                b.pruneDelay);
+                b.pruneDelay, membership == null ? 0 : membership.shards());
         this.ops = new StateOps(b.client, b.group, keys, runnerId, b.statusTtl, b.requestTimeout, b.retryFor, fence,
                 b.clock, pruner);
-        this.store = new EtcdStateStore(ops, b.maxTxnOps);
+        this.store = membership == null ? new EtcdStateStore(ops, b.maxTxnOps, null) : null;
     }
 
     public static Builder builder(Client client) {
         return new Builder(client);
     }
 
-    /** The group's state store: give it to a pipeline with {@code Pipeline.builder().state(..)}. */
+    /**
+     * The group's state store: give it to a pipeline with {@code Pipeline.builder().state(..)}.
+     *
+     * @throws IllegalStateException for a sharded group's state (use {@link #store(Set)})
+     */
     public EtcdStateStore store() {
+        if (store == null) {
+            throw new IllegalStateException("the state of sharded group " + group() + " has a store per set of shards: "
+                    + "use store(shards)");
+        }
         return store;
+    }
+
+    /**
+     * The store of one pipeline of a sharded group ({@link Builder#shards}), carrying out the events of
+     * {@code shards} (those the membership holds as the pipeline starts; when they change, build a new
+     * pipeline with a new store). Its writes compare the ownership keys of the shards they touch.
+     *
+     * @throws IllegalStateException when the state was built without a membership
+     */
+    public EtcdStateStore store(Set<Integer> shards) {
+        if (membership == null) {
+            throw new IllegalStateException("the state of group " + group() + " is not sharded: use store()");
+        }
+        return new EtcdStateStore(ops, maxTxnOps, new ShardedState(ops, membership.shards(), shards, membership::token));
     }
 
     public String group() {
@@ -193,6 +221,7 @@ public final class EtcdState {
         private Duration requestTimeout = Duration.ofSeconds(5);
         private Duration retryFor = Duration.ofSeconds(30);
         private LeaderElection fence;
+        private ShardMembership membership;
         private int maxTxnOps = 128;
         private Clock clock = Clock.systemUTC();
 
@@ -293,6 +322,15 @@ public final class EtcdState {
         }
 
         /**
+         * Makes the state a sharded group's: positions per shard, each pipeline's store from {@link
+         * #store(Set)}, writes fenced by the ownership keys of {@code membership}. Excludes {@link #fence}.
+         */
+        public Builder shards(ShardMembership membership) {
+            this.membership = Objects.requireNonNull(membership, "membership");
+            return this;
+        }
+
+        /**
          * The most operations one transaction may hold: etcd's {@code --max-txn-ops} (128 by default).
          * The pipeline sizes its batches of outcomes by it.
          */
@@ -311,6 +349,9 @@ public final class EtcdState {
         }
 
         public EtcdState build() {
+            if (fence != null && membership != null) {
+                throw new IllegalStateException("a state is fenced by a leader election or by shard ownership, not both");
+            }
             return new EtcdState(this);
         }
     }

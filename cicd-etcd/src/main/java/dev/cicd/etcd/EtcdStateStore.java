@@ -2,7 +2,9 @@ package dev.cicd.etcd;
 
 import dev.cicd.core.SourceNotice;
 import dev.cicd.core.StateStore;
+import dev.cicd.etcd.internal.ShardedState;
 import dev.cicd.etcd.internal.StateOps;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,7 +14,9 @@ import org.slf4j.LoggerFactory;
  * status records, the applied fingerprints per target, each watch's checkpoint and the marks of
  * revisions recorded above it. After a crash an event is either fully recorded or replayed. With a fence
  * the transaction compares the leader key's create revision, and a deposed leader's {@link #commit}
- * throws {@link NotLeaderException} without writing anything. Built by {@link EtcdState#store()}.
+ * throws {@link NotLeaderException} without writing anything. Built by {@link EtcdState#store()}; for a
+ * sharded group, each pipeline's by {@link EtcdState#store(java.util.Set)}: it carries out only its shards'
+ * events, and each transaction compares the ownership keys of the shards it writes.
  */
 public final class EtcdStateStore implements StateStore {
 
@@ -22,15 +26,24 @@ public final class EtcdStateStore implements StateStore {
 
     private final StateOps ops;
     private final int maxTxnOps;
+    /** Of one pipeline of a sharded group; null for a group with one leader. */
+    private final ShardedState shards;
 
-    EtcdStateStore(StateOps ops, int maxTxnOps) {
+    EtcdStateStore(StateOps ops, int maxTxnOps, ShardedState shards) {
         this.ops = ops;
         this.maxTxnOps = maxTxnOps;
+        this.shards = shards;
     }
 
     @Override
     public WatchState load(String watch) {
-        return ops.load(watch);
+        return shards == null ? ops.load(watch) : shards.load(watch);
+    }
+
+    /** Of a sharded group's store: whether the event is of this pipeline's shards and not recorded yet. */
+    @Override
+    public boolean owns(String watch, List<String> targets, long revision) {
+        return shards == null || shards.owns(watch, targets, revision);
     }
 
     @Override
@@ -40,7 +53,11 @@ public final class EtcdStateStore implements StateStore {
 
     @Override
     public void commit(Batch batch) {
-        ops.commit(batch);
+        if (shards == null) {
+            ops.commit(batch);
+        } else {
+            shards.commit(batch);
+        }
     }
 
     /** Writes the newest notice of the watch; a failure is logged (a notice is informational). */
@@ -66,9 +83,13 @@ public final class EtcdStateStore implements StateStore {
         }
     }
 
+    /**
+     * etcd's limit; half of it for a sharded group, whose batch also moves the checkpoint of each shard it
+     * touches (two more operations for an entry that counts at least two).
+     */
     @Override
     public int maxOpsPerCommit() {
-        return maxTxnOps;
+        return shards == null ? maxTxnOps : maxTxnOps / 2;
     }
 
     /**

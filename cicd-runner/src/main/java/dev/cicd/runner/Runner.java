@@ -8,9 +8,11 @@ import dev.cicd.core.Pipeline;
 import dev.cicd.core.RunLog;
 import dev.cicd.core.WatchSpec;
 import dev.cicd.etcd.EtcdState;
+import dev.cicd.etcd.EtcdStateStore;
 import dev.cicd.etcd.EtcdTriggerSource;
 import dev.cicd.etcd.LeaderElection;
 import dev.cicd.etcd.LeadershipListener;
+import dev.cicd.etcd.ShardMembership;
 import dev.cicd.runner.internal.http.Health;
 import dev.cicd.runner.internal.http.HttpEndpoint;
 import dev.cicd.runner.internal.http.Liveness;
@@ -58,6 +60,9 @@ public final class Runner implements AutoCloseable {
     private final Client etcd;
     private final KubernetesClientFuture kube;
     private final LeaderElection election;
+    /** Of a sharded group ({@code runner.shards > 0}); null when one leader processes everything. */
+    private final ShardMembership membership;
+    private final ShardedTerms shardedTerms;
     private final EtcdState state;
     private final RunnerMetrics metrics;
     private final Notifications notifications;
@@ -88,18 +93,28 @@ public final class Runner implements AutoCloseable {
         this.specs = Wiring.watchSpecs(config);
         RunnerSettings s = config.runner();
         this.election = LeaderElection.builder(etcd).group(s.group()).candidateId(s.id()).ttl(s.electionTtl()).build();
-        this.state = EtcdState.builder(etcd).group(s.group()).runnerId(s.id())
+        EtcdState.Builder sb = EtcdState.builder(etcd).group(s.group()).runnerId(s.id())
                 .statePrefix(Wiring.statePrefix(config)).statusPrefix(s.statusPrefix())
-                .statusTtl(s.statusRetention().maxAge()).statusMaxPerWatch(s.statusRetention().maxPerWatch())
-                .fence(election).build();
+                .statusTtl(s.statusRetention().maxAge()).statusMaxPerWatch(s.statusRetention().maxPerWatch());
+        if (s.sharded()) {
+            this.shardedTerms = new ShardedTerms(ShardMembership.builder(etcd).group(s.group()).runnerId(s.id())
+                    .shards(s.shards()).ttl(s.electionTtl()).closeTimeout(Wiring.longestTimeout(config).plusSeconds(10)),
+                    this::storeFor, this::buildPipeline, term, failure::set);
+            this.membership = shardedTerms.membership();
+            this.state = sb.shards(membership).build();
+        } else {
+            this.shardedTerms = null;
+            this.membership = null;
+            this.state = sb.fence(election).build();
+        }
         this.metrics = prepared.metrics();
         this.metrics.statusRecordsPruned(state::prunedStatusRecords);
         this.metrics.haltedBy(w -> {
             Pipeline t = term.get();
             return t != null && t.stats(w).halted();
         });
-        this.health = new RunnerHealth(config, probe, election, term, failure, () -> restarter, () -> started,
-                () -> closed, actions);
+        this.health = new RunnerHealth(config, probe, membership == null ? election::isLeader : () -> term.get() != null,
+                term, failure, () -> restarter, () -> started, () -> closed, actions);
         this.notifications = Notifications.create(config, metrics.registry(), System.getenv());
         this.runLog = RunLog.builder().dir(Path.of(s.logDir())).maxAge(s.logRetention().maxAge())
                 .maxFiles(s.logRetention().maxFiles()).maxBytes(s.logRetention().maxBytes()).build();
@@ -169,6 +184,13 @@ public final class Runner implements AutoCloseable {
             metrics.bindJvm();
             http = HttpEndpoint.start(s.httpHost(), s.httpPort(), health::readiness, health::liveness, metrics);
         }
+        if (shardedTerms != null) {
+            shardedTerms.start();
+            started = true;
+            LOG.info("runner {} started: group {} of {} shards, {} watch(es), etcd {}, joining the group", s.id(),
+                    s.group(), s.shards(), config.watches().size(), config.etcd().endpoints());
+            return;
+        }
         election.addListener(new LeadershipListener() {
             @Override
             public void elected(LeaderElection e) {
@@ -192,7 +214,7 @@ public final class Runner implements AutoCloseable {
     private AutoCloseable startTerm() {
         Pipeline pipeline = null;
         try {
-            pipeline = buildPipeline();
+            pipeline = buildPipeline(state.store());
             pipeline.start();
         } catch (RuntimeException e) {
             failure.set("the pipeline did not start: " + e.getMessage());
@@ -221,7 +243,7 @@ public final class Runner implements AutoCloseable {
         Thread watcher = new Thread(() -> reportWatching(t), "cicd-watching");
         watcher.setDaemon(true);
         watcher.start();
-        HaltedWatchRestarter restarter = new HaltedWatchRestarter(term, this::buildPipeline, election::isLeader,
+        HaltedWatchRestarter restarter = new HaltedWatchRestarter(term, () -> buildPipeline(state.store()), election::isLeader,
                 metrics::restarted);
         this.restarter = restarter;
         restarter.start();
@@ -243,8 +265,12 @@ public final class Runner implements AutoCloseable {
         };
     }
 
-    /** The pipeline of one leadership term. */
-    private Pipeline buildPipeline() {
+    private EtcdStateStore storeFor(java.util.Set<Integer> shards) {
+        return state.store(shards);
+    }
+
+    /** The pipeline of one leadership term, or of one set of shards. */
+    private Pipeline buildPipeline(EtcdStateStore store) {
         List<String> ignored = new ArrayList<>(EtcdTriggerSource.DEFAULT_IGNORED_PREFIXES);
         ignored.add(Wiring.statePrefix(config));
         ignored.add(config.runner().statusPrefix());
@@ -252,7 +278,7 @@ public final class Runner implements AutoCloseable {
                 .source(EtcdTriggerSource.builder(etcd).ignorePrefixes(ignored.stream().distinct().toList()).build())
                 .watches(specs)
                 .renderer(Optional.ofNullable(firstRenderer.getAndSet(null)).orElseGet(() -> Wiring.renderer(config)))
-                .state(state.store())
+                .state(store)
                 .runLog(runLog)
                 .sink(metrics)
                 .sink(notifications)
@@ -260,7 +286,8 @@ public final class Runner implements AutoCloseable {
                 .parallelism(config.runner().parallelism())
                 .closeTimeout(Wiring.longestTimeout(config).plusSeconds(5));
         for (Map.Entry<String, Action> a : Wiring.actions(config, this::kubernetes).entrySet()) {
-            pb.action(a.getKey(), election.guard(actions.track(a.getKey(), a.getValue())));
+            Action tracked = actions.track(a.getKey(), a.getValue());
+            pb.action(a.getKey(), membership == null ? election.guard(tracked) : tracked);
         }
         return pb.build();
     }
@@ -376,6 +403,9 @@ public final class Runner implements AutoCloseable {
             } catch (Exception e) {
                 LOG.warn("stopping the pipeline failed: {}", e.toString());
             }
+        }
+        if (shardedTerms != null) {
+            shardedTerms.close(); // the pipeline first, then the shards are released
         }
         notifications.close(); // after the pipeline: its last outcomes are queued; sends them for up to 5 s
         election.close();

@@ -51,7 +51,7 @@ public record RunnerConfig(EtcdConfig etcd, KubernetesConfig kubernetes, String 
         if (!registry.isEmpty() && !REGISTRY.matcher(registry).matches()) {
             throw new KeyProblem("registry", "'" + registry + "' is not a registry prefix like registry.example.com/ns-demo");
         }
-        runner = runner == null ? new RunnerSettings(null, null, null, null, null, null, null, null, null, null, null, null, null) : runner;
+        runner = runner == null ? new RunnerSettings(null, null, null, null, null, null, null, null, null, null, null, null, null, null) : runner;
         watches = List.copyOf(watches == null ? List.of() : watches);
         notifications = NotifyConfig.list("notify", notifications);
         templates = templates == null ? new TemplatesConfig(null, null) : templates;

@@ -1,7 +1,6 @@
 package dev.cicd.runner;
 
 import dev.cicd.core.Pipeline;
-import dev.cicd.etcd.LeaderElection;
 import dev.cicd.runner.internal.http.Health;
 import dev.cicd.runner.internal.http.Liveness;
 import dev.cicd.runner.internal.wiring.EtcdProbe;
@@ -27,7 +26,7 @@ final class RunnerHealth {
 
     private final RunnerConfig config;
     private final EtcdProbe probe;
-    private final LeaderElection election;
+    private final BooleanSupplier leader;
     private final AtomicReference<Pipeline> term;
     private final AtomicReference<String> failure;
     private final Supplier<HaltedWatchRestarter> restarter;
@@ -35,12 +34,12 @@ final class RunnerHealth {
     private final BooleanSupplier closed;
     private final InFlightActions actions;
 
-    RunnerHealth(RunnerConfig config, EtcdProbe probe, LeaderElection election, AtomicReference<Pipeline> term,
+    RunnerHealth(RunnerConfig config, EtcdProbe probe, BooleanSupplier leader, AtomicReference<Pipeline> term,
                  AtomicReference<String> failure, Supplier<HaltedWatchRestarter> restarter, BooleanSupplier started,
                  BooleanSupplier closed, InFlightActions actions) {
         this.config = config;
         this.probe = probe;
-        this.election = election;
+        this.leader = leader;
         this.term = term;
         this.failure = failure;
         this.restarter = restarter;
@@ -51,13 +50,14 @@ final class RunnerHealth {
 
     /**
      * Ready: started, etcd answers, no watch halted, the pipeline started, and either standing by (not
-     * the leader) or leading with every watch watching.
+     * the leader; of a sharded group: owning no shard) or leading (running a pipeline for its shards) with
+     * every watch watching.
      */
     Health readiness() {
         Map<String, Object> d = new LinkedHashMap<>();
         boolean reachable = probe.reachable();
         d.put("etcd", reachable ? "reachable" : "unreachable: " + config.etcd().endpoints());
-        boolean leader = election.isLeader();
+        boolean leader = this.leader.getAsBoolean();
         d.put("leader", leader);
         d.put("runner", config.runner().id());
         d.put("group", config.runner().group());

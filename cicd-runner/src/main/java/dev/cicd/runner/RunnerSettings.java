@@ -21,13 +21,16 @@ import java.util.List;
  * @param statusPrefix etcd prefix of status records, default {@code /cicd/.status}
  * @param httpHost     address of the health and metrics endpoint, default {@code 127.0.0.1}
  * @param httpPort     its port; 0 (the default) turns it off
- * @param electionTtl  leader lease TTL, whole seconds, default 10 s
+ * @param electionTtl  leader lease TTL, whole seconds, default 10 s; of a sharded group, the membership
+ *                     lease TTL (how long a crashed runner keeps its shards)
  * @param logFormat    the process log on stderr: {@code text} (default) or {@code json}, one object per
  *                     line; the command-line option {@code --log-format} wins over it
+ * @param shards       0 (the default): one leader of the group processes every event; 1..4096: the group's
+ *                     runners share its targets in that many shards (fixed for the group's life)
  */
 public record RunnerSettings(String id, String group, Integer parallelism, String logDir, String workDir,
                              LogRetention logRetention, StatusRetention statusRetention, String statePrefix, String statusPrefix, String httpHost,
-                             Integer httpPort, Duration electionTtl, LogFormat logFormat) {
+                             Integer httpPort, Duration electionTtl, LogFormat logFormat, Integer shards) {
 
     /** Events that run at once when {@code parallelism} is not set. */
     public static final int DEFAULT_PARALLELISM = 16;
@@ -61,6 +64,15 @@ public record RunnerSettings(String id, String group, Integer parallelism, Strin
             throw new KeyProblem("electionTtl", "must be whole seconds, at least 2s, was " + electionTtl);
         }
         logFormat = logFormat == null ? LogFormat.TEXT : logFormat;
+        shards = shards == null ? 0 : shards;
+        if (shards < 0 || shards > 4096) {
+            throw new KeyProblem("shards", "must be 0 (one leader) or 1..4096 (runners share the targets), was " + shards);
+        }
+    }
+
+    /** Whether the group's runners share its targets in shards. */
+    public boolean sharded() {
+        return shards > 0;
     }
 
     /** How the process log is written. */

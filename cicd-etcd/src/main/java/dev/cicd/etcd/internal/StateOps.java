@@ -203,8 +203,7 @@ public final class StateOps {
             List<Op> ops = new ArrayList<>();
             for (StateStore.Entry e : batch.entries()) {
                 Outcome o = e.outcome();
-                ops.add(Op.put(Etcd.bytes(keys.status(o.watch(), o.revision())),
-                        Etcd.bytes(StatusRecord.of(o, runnerId).toJson()), PutOption.builder().withLeaseId(lease).build()));
+                ops.add(statusPut(o, lease));
                 Long cp = batch.checkpoints().get(o.watch());
                 if (cp == null || o.revision() > cp) {
                     ops.add(Op.put(Etcd.bytes(keys.recorded(o.watch(), o.revision())), ByteSequence.EMPTY,
@@ -215,8 +214,7 @@ public final class StateOps {
                 ops.add(putApplied(a.getKey(), a.getValue().outcome()));
             }
             for (Outcome o : batch.latest().values()) {
-                ops.add(Op.put(Etcd.bytes(keys.latest(o.watch())), Etcd.bytes(StatusRecord.of(o, runnerId).toJson()),
-                        PutOption.DEFAULT));
+                ops.add(latestPut(o));
             }
             for (Map.Entry<String, Long> c : batch.checkpoints().entrySet()) {
                 ops.add(Op.put(Etcd.bytes(keys.checkpoint(c.getKey())), Etcd.bytes(Long.toString(c.getValue())),
@@ -227,10 +225,9 @@ public final class StateOps {
             return ops;
         }, true, token -> appliedTo.forEach((target, e) -> applied.put(target,
                 new CachedFingerprint(token.createRevision(), e.outcome().fingerprint()))));
-        batch.entries().forEach(e -> progress.recorded(e.outcome().watch(), e.outcome().revision()));
         // only a writer prunes (a read-only user of the state, like the status command, never does); the first
         // commit of a term also prunes what earlier runs left over the limit
-        batch.entries().stream().map(e -> e.outcome().watch()).distinct().forEach(pruner::written);
+        committed(batch);
     }
 
     /**
@@ -255,7 +252,7 @@ public final class StateOps {
         }
     }
 
-    private Op putApplied(String target, Outcome o) {
+    Op putApplied(String target, Outcome o) {
         ObjectNode n = JSON.createObjectNode();
         n.put("fingerprint", o.fingerprint().orElseThrow());
         n.put("revision", o.revision());
@@ -319,16 +316,38 @@ public final class StateOps {
                 throw new NotLeaderException(fence.describe() + " is not the leader: " + what + " refused");
             }
         }
+        List<Cmp> cmps = token.map(t -> List.of(new Cmp(t.key(), Cmp.Op.EQUAL, CmpTarget.createRevision(
+                t.createRevision())))).orElse(List.of());
+        if (!txn(what, ops, cmps, needsLease)) {
+            Fence.Token t = token.orElseThrow();
+            fence.rejected(t);
+            throw new NotLeaderException(fence.describe() + " is not the leader any more (leader key "
+                    + Etcd.text(t.key()) + " created at revision " + t.createRevision()
+                    + " is gone): " + what + " refused");
+        }
+        token.ifPresent(written::accept);
+    }
+
+    /**
+     * One transaction If(cmps) Then(ops), retrying transient failures for the retry budget; with
+     * {@code needsLease} the ops get the current status lease (a vanished one is replaced once).
+     *
+     * @return whether the compares held (false: nothing was written)
+     */
+    boolean write(String what, LongFunction<List<Op>> ops, List<Cmp> cmps, boolean needsLease) {
+        return retrying(what, () -> txn(what, ops, cmps, needsLease));
+    }
+
+    private boolean txn(String what, LongFunction<List<Op>> ops, List<Cmp> cmps, boolean needsLease) {
         for (int attempt = 1; ; attempt++) {
             long lease = needsLease ? leases.current() : 0;
             List<Op> list = ops.apply(lease);
             var txn = client.getKVClient().txn();
-            if (token.isPresent()) {
-                txn = txn.If(new Cmp(token.get().key(), Cmp.Op.EQUAL, CmpTarget.createRevision(token.get().createRevision())));
+            if (!cmps.isEmpty()) {
+                txn = txn.If(cmps.toArray(Cmp[]::new));
             }
-            TxnResponse r;
             try {
-                r = Etcd.await(txn.Then(list.toArray(Op[]::new)).commit(), requestTimeout, () -> what);
+                return Etcd.await(txn.Then(list.toArray(Op[]::new)).commit(), requestTimeout, () -> what).isSucceeded();
             } catch (CicdException e) {
                 if (needsLease && attempt == 1 && Etcd.isLeaseNotFound(e)) {
                     LOG.info("status lease {} is gone; granting a new one", lease);
@@ -337,16 +356,31 @@ public final class StateOps {
                 }
                 throw e;
             }
-            if (!r.isSucceeded()) {
-                Fence.Token t = token.orElseThrow();
-                fence.rejected(t);
-                throw new NotLeaderException(fence.describe() + " is not the leader any more (leader key "
-                        + Etcd.text(t.key()) + " created at revision " + t.createRevision()
-                        + " is gone): " + what + " refused");
-            }
-            token.ifPresent(written::accept);
-            return;
         }
+    }
+
+    /** A read in one transaction, retried like a write. */
+    TxnResponse read(String what, Op... gets) {
+        return retrying(what, () -> Etcd.await(client.getKVClient().txn().Then(gets).commit(), requestTimeout,
+                () -> what));
+    }
+
+    /** The put of an outcome's status record on the status lease. */
+    Op statusPut(Outcome o, long lease) {
+        return Op.put(Etcd.bytes(keys.status(o.watch(), o.revision())), Etcd.bytes(StatusRecord.of(o, runnerId).toJson()),
+                PutOption.builder().withLeaseId(lease).build());
+    }
+
+    /** The put of a watch's {@code latest} record. */
+    Op latestPut(Outcome o) {
+        return Op.put(Etcd.bytes(keys.latest(o.watch())), Etcd.bytes(StatusRecord.of(o, runnerId).toJson()),
+                PutOption.DEFAULT);
+    }
+
+    /** After a batch was written: its in-progress records are done, its watches' status records pruned soon. */
+    void committed(StateStore.Batch batch) {
+        batch.entries().forEach(e -> progress.recorded(e.outcome().watch(), e.outcome().revision()));
+        batch.entries().stream().map(e -> e.outcome().watch()).distinct().forEach(pruner::written);
     }
 
     /** Revokes nothing (status records outlive the runner); drops the cached lease id. */

@@ -62,8 +62,22 @@ public final class StatusPruner {
     public record Round(long stored, int deleted, boolean more) {
     }
 
+    /** Of a sharded group: its shard count (the position is the lowest shard's), else 0. */
+    private final int shards;
+
     public StatusPruner(Client client, StateKeys keys, int maxPerWatch, int maxTxnOps, Fence fence,
             Duration requestTimeout, Duration delay) {
+        this(client, keys, maxPerWatch, maxTxnOps, fence, requestTimeout, delay, 0);
+    }
+
+    /**
+     * With {@code shards > 0}, of a sharded group: a record may go once it is at or below every shard's
+     * checkpoint (a shard without one counts at the watch's origin). Deleting such records is safe by
+     * whichever runner does it, so that is not fenced.
+     */
+    public StatusPruner(Client client, StateKeys keys, int maxPerWatch, int maxTxnOps, Fence fence,
+            Duration requestTimeout, Duration delay, int shards) {
+        this.shards = shards;
         if (maxPerWatch < 1) {
             throw new IllegalArgumentException("maxPerWatch must be >= 1, was " + maxPerWatch);
         }
@@ -143,9 +157,12 @@ public final class StatusPruner {
         KeyRange range = keys.revisionRange(watch);
         TxnResponse read = Etcd.await(client.getKVClient().txn().Then(
                         Op.get(Etcd.bytes(keys.checkpoint(watch)), GetOption.DEFAULT),
-                        Op.get(range.start(), GetOption.builder().withRange(range.end()).withCountOnly(true).build()))
+                        Op.get(range.start(), GetOption.builder().withRange(range.end()).withCountOnly(true).build()),
+                        Op.get(Etcd.bytes(keys.shardOrigin(watch)), GetOption.DEFAULT),
+                        Op.get(Etcd.bytes(keys.shardCheckpointDir(watch)), GetOption.builder().isPrefix(true).build()))
                 .commit(), requestTimeout, () -> "counting the status records of watch " + watch);
-        OptionalLong checkpoint = checkpoint(read.getGetResponses().get(0).getKvs());
+        OptionalLong checkpoint = shards > 0 ? lowestShard(read.getGetResponses().get(2).getKvs(),
+                read.getGetResponses().get(3).getKvs()) : checkpoint(read.getGetResponses().get(0).getKvs());
         long stored = read.getGetResponses().get(1).getCount();
         int limit = PrunePlan.toList(stored, maxPerWatch, MAX_PER_ROUND);
         if (limit == 0 || checkpoint.isEmpty()) {
@@ -190,6 +207,22 @@ public final class StatusPruner {
             throw new NotLeaderException(fence.describe() + " is not the leader any more: pruning the status records of "
                     + "watch " + watch + " refused");
         }
+    }
+
+    /** The lowest shard checkpoint; the origin when a shard has none; empty when neither is stored. */
+    private OptionalLong lowestShard(List<KeyValue> origin, List<KeyValue> checkpoints) {
+        long lowest = Long.MAX_VALUE;
+        for (KeyValue kv : checkpoints) {
+            lowest = Math.min(lowest, checkpoint(List.of(kv)).getAsLong());
+        }
+        if (checkpoints.size() < shards) {
+            OptionalLong o = checkpoint(origin);
+            if (o.isEmpty()) {
+                return OptionalLong.empty();
+            }
+            lowest = Math.min(lowest, o.getAsLong());
+        }
+        return OptionalLong.of(lowest);
     }
 
     private OptionalLong checkpoint(List<KeyValue> kvs) {

@@ -89,7 +89,7 @@ public final class Engine {
         };
         for (WatchSpec w : settings.watches()) {
             feeds.put(w.name(), new WatchFeed(w, settings.actions().get(w.action()), threads.workDir(w.name()),
-                    settings.renderer(), settings.clock(), threads.feeds, downstream));
+                    settings.renderer(), settings.state(), settings.clock(), threads.feeds, downstream));
         }
     }
 
@@ -118,7 +118,7 @@ public final class Engine {
                 f.seedKeys(keysAt(f.spec, 0));
             }
         }
-        recorder.start(settings.name() + "-recorder");
+        recorder.start(settings.name() + "-recorder", feeds.values().stream().map(f -> f.progress).toList());
         subscription = settings.source().start(settings.watches(), checkpoints, new Listener());
     }
 

@@ -70,6 +70,14 @@ final class Recorder {
     private Thread thread;
     private java.util.concurrent.ExecutorService committers;
     private boolean stopping;
+    /** Every watch of the pipeline: checked for passed events now and then. */
+    private final List<WatchProgress> watches = new ArrayList<>();
+    /** When to look next for checkpoints that passed events moved ({@link System#nanoTime()}). Guarded by {@link #queue}. */
+    private long nextAdvance;
+    /** How often passed events alone move a stored checkpoint. */
+    static final long ADVANCE_EVERY_NANOS = 1_000_000_000L;
+    /** After a checkpoint-only write failed: how long until the next try. */
+    static final long ADVANCE_BACKOFF_NANOS = 30_000_000_000L;
 
     Recorder(StateStore state, RunLog runLog, Teller teller, Consumer<Job> onRecorded) {
         this.state = state;
@@ -80,7 +88,15 @@ final class Recorder {
         this.maxInFlight = Math.max(1, state.maxConcurrentCommits());
     }
 
-    void start(String name) {
+    /**
+     * Starts the recorder's thread. Besides outcomes, it writes now and then (at most once a second) the
+     * checkpoint of a watch whose events were passed without outcomes since (another runner's events,
+     * ignored deletes): otherwise such a watch's stored checkpoint would stay behind, and a restart or a
+     * new owner would read all of that history again.
+     */
+    void start(String name, List<WatchProgress> all) {
+        watches.addAll(all);
+        nextAdvance = System.nanoTime() + ADVANCE_EVERY_NANOS;
         if (maxInFlight > 1) {
             java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
             committers = java.util.concurrent.Executors.newFixedThreadPool(maxInFlight, r -> {
@@ -170,8 +186,19 @@ final class Recorder {
                 if (stopping && queue.isEmpty() && inFlight == 0 && behind.isEmpty()) {
                     return null;
                 }
+                long wait = nextAdvance - System.nanoTime();
+                if (wait <= 0) {
+                    nextAdvance = System.nanoTime() + ADVANCE_EVERY_NANOS;
+                    if (slot && !checkpointsInFlight && !stopping) {
+                        watches.stream().filter(WatchProgress::advanced).forEach(behind::add);
+                        if (!behind.isEmpty()) {
+                            return started(List.of(), true);
+                        }
+                    }
+                    continue;
+                }
                 try {
-                    queue.wait();
+                    queue.wait(Math.max(1, wait / 1_000_000));
                 } catch (InterruptedException e) {
                     return null;
                 }
@@ -244,6 +271,9 @@ final class Recorder {
             inFlight--;
             if (work.checkpoints()) {
                 checkpointsInFlight = false;
+                if (result != Result.WRITTEN && work.batch().isEmpty()) {
+                    nextAdvance = System.nanoTime() + ADVANCE_BACKOFF_NANOS;
+                }
                 if (result == Result.RECORDED_AS_FAILED && !work.batch().isEmpty()) {
                     behind.addAll(work.behind());
                     work.latest().forEach((w, o) -> {

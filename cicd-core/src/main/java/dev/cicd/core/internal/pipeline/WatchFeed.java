@@ -7,6 +7,7 @@ import dev.cicd.core.Outcome;
 import dev.cicd.core.Plan;
 import dev.cicd.core.Renderer;
 import dev.cicd.core.SourceNotice;
+import dev.cicd.core.StateStore;
 import dev.cicd.core.TriggerEvent;
 import dev.cicd.core.WatchSpec;
 import java.nio.charset.StandardCharsets;
@@ -56,6 +57,7 @@ final class WatchFeed implements Runnable {
     final WatchProgress progress;
     final Path workDir;
     private final Renderer renderer;
+    private final StateStore state;
     private final Clock clock;
     private final Executor executor;
     private final Downstream downstream;
@@ -68,12 +70,13 @@ final class WatchFeed implements Runnable {
     private long lastRevision;
     private volatile boolean closing;
 
-    WatchFeed(WatchSpec spec, Action action, Path workDir, Renderer renderer, Clock clock, Executor executor,
-            Downstream downstream) {
+    WatchFeed(WatchSpec spec, Action action, Path workDir, Renderer renderer, StateStore state, Clock clock,
+            Executor executor, Downstream downstream) {
         this.spec = spec;
         this.action = action;
         this.workDir = workDir;
         this.renderer = renderer;
+        this.state = state;
         this.clock = clock;
         this.executor = executor;
         this.downstream = downstream;
@@ -193,6 +196,14 @@ final class WatchFeed implements Runnable {
         MDC.put("revision", Long.toString(rev));
         try {
             Job job = prepare(e);
+            if (!state.owns(spec.name(), job.targets, rev)) {
+                progress.passed(rev);
+                progress.dropped.incrementAndGet();
+                LOG.debug("watch {}: revision {} of {} is not this runner's (targets {})", spec.name(), rev, e.key(),
+                        job.targets);
+                downstream.dropped(e);
+                return;
+            }
             progress.opened(rev);
             if (!downstream.submit(job)) {
                 progress.dropped.incrementAndGet();

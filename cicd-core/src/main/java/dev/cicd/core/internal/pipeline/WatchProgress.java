@@ -68,6 +68,14 @@ final class WatchProgress {
         return Math.max(checkpoint, highestSeen);
     }
 
+    /**
+     * Whether the checkpoint could move past what was last written without a new outcome: events passed
+     * (another runner's, ignored deletes, replays) since. False for a halted watch.
+     */
+    synchronized boolean advanced() {
+        return !halted && checkpointWith(List.of()) > checkpoint;
+    }
+
     /** The revisions were written with checkpoint {@code cp}. */
     synchronized void recorded(Collection<Long> revisions, long cp) {
         open.removeAll(revisions);

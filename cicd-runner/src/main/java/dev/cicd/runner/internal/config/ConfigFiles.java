@@ -40,7 +40,7 @@ public final class ConfigFiles {
         RunnerSettings s = c.runner();
         RunnerSettings settings = new RunnerSettings(s.id(), s.group(), s.parallelism(), absolute(dir, s.logDir()).toString(),
                 s.workDir().isEmpty() ? "" : absolute(dir, s.workDir()).toString(), s.logRetention(), s.statusRetention(), s.statePrefix(), s.statusPrefix(), s.httpHost(), s.httpPort(), s.electionTtl(),
-                s.logFormat());
+                s.logFormat(), s.shards());
         List<WatchConfig> watches = new ArrayList<>();
         for (int i = 0; i < c.watches().size(); i++) {
             WatchConfig w = c.watches().get(i);
