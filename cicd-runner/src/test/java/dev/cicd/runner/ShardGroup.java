@@ -274,6 +274,35 @@ final class ShardGroup implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until the group is ready ({@link #awaitReady}) and its shards are balanced: each up runner owns
+     * ⌊S/N⌋ or ⌈S/N⌉ of them, and the owners stay the same for half a second.
+     */
+    Snapshot awaitBalanced(Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        awaitReady(timeout);
+        Snapshot previous = null;
+        while (true) {
+            Snapshot s = snapshot();
+            Set<String> up = upIds();
+            Map<String, Integer> counts = new TreeMap<>();
+            up.forEach(id -> counts.put(id, 0));
+            s.owners().values().forEach(id -> counts.merge(id, 1, Integer::sum));
+            int min = counts.values().stream().mapToInt(Integer::intValue).min().orElse(0);
+            int max = counts.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+            boolean balanced = settled(s) && max - min <= 1;
+            if (balanced && previous != null && previous.owners().equals(s.owners())) {
+                return s;
+            }
+            previous = balanced ? s : null;
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the shards were not balanced over " + up + " within " + timeout + ": " + counts
+                        + "\n" + logs());
+            }
+            Thread.sleep(balanced ? 500 : 50);
+        }
+    }
+
     private boolean watchingAsLeader(Member m) {
         try {
             return m.process.log().contains("watching 1 watch(es)");

@@ -45,7 +45,7 @@ class ShardedRunnersIT {
             for (String id : ids) {
                 g.start(id);
             }
-            g.awaitReady(READY);
+            g.awaitBalanced(READY);
             return g;
         } catch (Exception | AssertionError e) {
             g.close();
@@ -159,21 +159,25 @@ class ShardedRunnersIT {
             Map<Long, Integer> puts = new TreeMap<>(g.burst(0, 300, TARGETS));
             g.start("r4");
             puts.putAll(g.burst(300, 300, TARGETS));
-            g.awaitReady(READY);
-            Thread.sleep(TTL.toMillis()); // nothing moves once settled
-            g.awaitReady(READY);
-            ShardGroup.Snapshot after = g.snapshot();
+            ShardGroup.Snapshot after = g.awaitBalanced(READY);
             List<OwnershipChecker.Taken> moves = checker.takenAfter(before.revision());
             Map<Long, KeyValue> records = g.awaitRecorded(puts.keySet(), ALL_RECORDED);
+            Map<Long, String> rerunDetail = new TreeMap<>();
+            for (Map.Entry<Long, List<ShardGroup.Run>> e : g.runsByRevision().entrySet()) {
+                if (e.getValue().size() > 1) {
+                    rerunDetail.put(e.getKey(), e.getValue().stream().map(ShardGroup.Run::runner).toList() + " recorded by "
+                            + recorders(g, records.get(e.getKey())));
+                }
+            }
             int changed = (int) after.owners().entrySet().stream()
                     .filter(e -> !e.getValue().equals(before.owners().get(e.getKey()))).count();
             int bound = (int) Math.ceil(SHARDS / 4.0) + 2;
             Map<Long, List<ShardGroup.Run>> runs = g.runsByRevision();
             long reruns = runs.values().stream().filter(l -> l.size() > 1).count();
             System.out.printf("join test: owners before %s, after %s; %d ownerships taken after the join (%d shards"
-                    + " with another owner), bound %d; %d events re-run; %d recorded%n",
+                    + " with another owner), bound %d; %d events re-run %s; %d recorded%n",
                     OwnershipChecker.ownersByRunner(before), OwnershipChecker.ownersByRunner(after), moves.size(), changed,
-                    bound, reruns, records.size());
+                    bound, reruns, rerunDetail, records.size());
             assertTrue(after.owners().containsValue("r4"), "r4 owns shards after joining: " + after);
             assertTrue(moves.size() <= bound, moves.size() + " ownerships taken after r4 joined, bound " + bound + ": " + moves);
             List<Long> neverRun = puts.keySet().stream().filter(r -> !runs.containsKey(r)).toList();
