@@ -185,6 +185,7 @@ public final class Runner implements AutoCloseable {
             http = HttpEndpoint.start(s.httpHost(), s.httpPort(), health::readiness, health::liveness, metrics);
         }
         if (shardedTerms != null) {
+            metrics.shards(membership::stats);
             shardedTerms.start();
             started = true;
             LOG.info("runner {} started: group {} of {} shards, {} watch(es), etcd {}, joining the group", s.id(),
