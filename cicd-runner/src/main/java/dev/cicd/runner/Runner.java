@@ -20,6 +20,7 @@ import dev.cicd.runner.internal.http.RunnerMetrics;
 import dev.cicd.runner.internal.notify.Notifications;
 import dev.cicd.runner.internal.wiring.EarlyStart;
 import dev.cicd.runner.internal.wiring.EtcdProbe;
+import dev.cicd.runner.internal.wiring.GroupMode;
 import dev.cicd.runner.internal.wiring.InFlightActions;
 import dev.cicd.runner.internal.wiring.KubernetesClientFuture;
 import dev.cicd.runner.internal.wiring.Wiring;
@@ -180,6 +181,7 @@ public final class Runner implements AutoCloseable {
 
     private void begin() {
         RunnerSettings s = config.runner();
+        GroupMode.check(etcd, s, Duration.ofSeconds(5));
         if (s.httpPort() > 0) {
             metrics.bindJvm();
             http = HttpEndpoint.start(s.httpHost(), s.httpPort(), health::readiness, health::liveness, metrics);
@@ -346,6 +348,11 @@ public final class Runner implements AutoCloseable {
             }
             sleep(20);
         }
+    }
+
+    /** Of a sharded group: the shards this runner's pipeline carries out now (empty otherwise). */
+    public java.util.Set<Integer> shards() {
+        return shardedTerms == null ? java.util.Set.of() : shardedTerms.running();
     }
 
     /** Whether this runner leads its group now. */
