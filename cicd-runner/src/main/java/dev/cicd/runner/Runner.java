@@ -197,6 +197,7 @@ public final class Runner implements AutoCloseable {
         leaderTerms = new LeaderTerms(config, election, term, failure, () -> buildPipeline(state.store()), metrics,
                 () -> closed);
         leaderTerms.start();
+        started = true;
         LOG.info("runner {} started: group {}, {} watch(es), etcd {}, waiting for the leadership",
                 s.id(), s.group(), config.watches().size(), config.etcd().endpoints());
     }
