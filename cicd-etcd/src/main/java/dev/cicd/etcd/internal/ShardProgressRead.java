@@ -1,6 +1,5 @@
 package dev.cicd.etcd.internal;
 
-import dev.cicd.core.CicdException;
 import dev.cicd.etcd.ShardProgress;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -62,7 +61,7 @@ public final class ShardProgressRead {
 
         List<KeyValue> originKv = r.getGetResponses().get(0).getKvs();
         OptionalLong origin = originKv.isEmpty() ? OptionalLong.empty()
-                : OptionalLong.of(revisionIn(originKv.get(0), originKey));
+                : OptionalLong.of(Etcd.revisionIn(originKv.get(0)));
 
         Map<Integer, Long> checkpoints = new TreeMap<>();
         for (KeyValue kv : r.getGetResponses().get(1).getKvs()) {
@@ -72,7 +71,7 @@ public final class ShardProgressRead {
                 LOG.warn("ignoring {}: not the checkpoint of a shard 0..{}", key, shards - 1);
                 continue;
             }
-            checkpoints.put(shard.getAsInt(), revisionIn(kv, key));
+            checkpoints.put(shard.getAsInt(), Etcd.revisionIn(kv));
         }
 
         Map<Integer, Long> marks = new TreeMap<>();
@@ -124,19 +123,5 @@ public final class ShardProgressRead {
         } catch (NumberFormatException e) {
             return false;
         }
-    }
-
-    /** The revision a value holds (decimal, >= 0). */
-    private static long revisionIn(KeyValue kv, String key) {
-        String v = Etcd.text(kv.getValue()).strip();
-        try {
-            long rev = Long.parseLong(v);
-            if (rev >= 0) {
-                return rev;
-            }
-        } catch (NumberFormatException e) {
-            // below
-        }
-        throw new CicdException(CicdException.Code.SOURCE, key + " holds '" + v + "', not a revision");
     }
 }

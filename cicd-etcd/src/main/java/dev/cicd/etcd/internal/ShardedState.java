@@ -310,15 +310,6 @@ public final class ShardedState {
     }
 
     private static OptionalLong number(List<KeyValue> kvs) {
-        if (kvs.isEmpty()) {
-            return OptionalLong.empty();
-        }
-        String v = Etcd.text(kvs.get(0).getValue()).strip();
-        try {
-            return OptionalLong.of(Long.parseLong(v));
-        } catch (NumberFormatException e) {
-            throw new CicdException(CicdException.Code.SOURCE, Etcd.text(kvs.get(0).getKey()) + " holds '" + v
-                    + "', not a revision", e);
-        }
+        return Etcd.revisionIn(kvs);
     }
 }

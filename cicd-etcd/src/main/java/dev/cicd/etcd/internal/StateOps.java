@@ -116,17 +116,7 @@ public final class StateOps {
                 .Then(Op.get(Etcd.bytes(cpKey), GetOption.DEFAULT),
                         Op.get(dir, GetOption.builder().isPrefix(true).withKeysOnly(true).build()))
                 .commit(), requestTimeout, () -> "reading the state of watch " + watch));
-        List<KeyValue> cp = r.getGetResponses().get(0).getKvs();
-        OptionalLong checkpoint = OptionalLong.empty();
-        if (!cp.isEmpty()) {
-            String v = Etcd.text(cp.get(0).getValue()).strip();
-            try {
-                checkpoint = OptionalLong.of(Long.parseLong(v));
-            } catch (NumberFormatException e) {
-                throw new CicdException(CicdException.Code.SOURCE, "checkpoint " + cpKey + " holds '" + v
-                        + "', not a revision", e);
-            }
-        }
+        OptionalLong checkpoint = Etcd.revisionIn(r.getGetResponses().get(0).getKvs());
         Set<Long> above = new HashSet<>();
         for (KeyValue kv : r.getGetResponses().get(1).getKvs()) {
             String k = Etcd.text(kv.getKey());
