@@ -122,6 +122,28 @@ class ShardedStateTest {
     }
 
     @Test
+    void theLatestRecordOnlyMovesToANewerRevisionWhenRunnersRecordSideBySide() throws Exception {
+        String root = uniquePrefix("sharded");
+        ShardRunner only = new ShardRunner(etcd.newClient(), root, GROUP, "runner-1", TTL, S).start();
+        try {
+            assertTrue(Recording.await(WAIT, () -> only.membership.owned().size() == S));
+            EtcdState state = state(only, root + "/state", root + "/status");
+            StateStore one = state.store(Set.of(1));
+            StateStore two = state.store(Set.of(2));
+            one.load("w");
+            two.load("w");
+            one.commit(new StateStore.Batch(List.of(applied("w", 100, targetOf(1))), Map.of()));
+            two.commit(new StateStore.Batch(List.of(applied("w", 90, targetOf(2))), Map.of()));
+            assertEquals(100, StatusRecord.fromJson(read(etcd.client(), root + "/status/w/latest")).revision(),
+                    "an older outcome recorded later does not replace the latest");
+            two.commit(new StateStore.Batch(List.of(applied("w", 110, targetOf(2))), Map.of()));
+            assertEquals(110, StatusRecord.fromJson(read(etcd.client(), root + "/status/w/latest")).revision());
+        } finally {
+            only.close();
+        }
+    }
+
+    @Test
     void aGroupSwitchedToShardsStartsItsShardsWhereItsLeaderStopped() throws Exception {
         String root = uniquePrefix("sharded");
         etcd.client().getKVClient().put(Etcd.bytes(root + "/state/checkpoint/w"), Etcd.bytes("7")).get();

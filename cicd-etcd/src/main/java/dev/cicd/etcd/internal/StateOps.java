@@ -367,6 +367,20 @@ public final class StateOps {
                 PutOption.DEFAULT);
     }
 
+    /**
+     * The watch's {@code latest} record, only when it is newer than the one stored: a nested transaction
+     * comparing the revision kept beside it ({@link StateKeys#shardLatest}), for runners that record events
+     * of one watch side by side (a sharded group). Then and else branches put the same keys; etcd allows
+     * that, as they exclude each other.
+     */
+    Op latestPutIfNewer(Outcome o) {
+        ByteSequence rev = Etcd.bytes(keys.shardLatest(o.watch()));
+        ByteSequence padded = Etcd.bytes(StateKeys.padded(o.revision()));
+        Op[] put = {latestPut(o), Op.put(rev, padded, PutOption.DEFAULT)};
+        Op ifOlder = Op.txn(new Cmp[] {new Cmp(rev, Cmp.Op.LESS, CmpTarget.value(padded))}, put, new Op[0]);
+        return Op.txn(new Cmp[] {new Cmp(rev, Cmp.Op.EQUAL, CmpTarget.createRevision(0))}, put, new Op[] {ifOlder});
+    }
+
     /** After a batch was written: its in-progress records are done, its watches' status records pruned soon. */
     void committed(StateStore.Batch batch) {
         batch.entries().forEach(e -> progress.recorded(e.outcome().watch(), e.outcome().revision()));
