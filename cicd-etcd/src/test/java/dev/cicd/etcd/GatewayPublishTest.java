@@ -106,6 +106,22 @@ class GatewayPublishTest {
     }
 
     @Test
+    void aMemberOfAShardedGroupCountsAsARunnerAlive() throws Exception {
+        String base = uniquePrefix("gwsharded");
+        String group = "lv" + Long.toHexString(System.nanoTime());
+        String member = "/cicd/.shards/" + group + "/members/r1";
+        etcd.client().getKVClient().put(Etcd.bytes(member), Etcd.bytes("{}")).get(5, TimeUnit.SECONDS);
+        try (EtcdGateway gw = gateway()) {
+            TriggerPublisher publisher = TriggerPublisher.builder(gw).statusPrefix(base + "/status")
+                    .electionPrefix(base + "/election").requireRunner(group, Duration.ofMillis(300)).build();
+            PublishResult r = publisher.publishAndAwait(base + "/trigger", value(1), Duration.ofMillis(1500));
+            assertTrue(r.timedOut(), "no leader key, but a member of the sharded group: waited its whole timeout");
+        } finally {
+            etcd.client().getKVClient().delete(Etcd.bytes(member)).get(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void anUnreachableEndpointIsASourceErrorNamingIt() throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

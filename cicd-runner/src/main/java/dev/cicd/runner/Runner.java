@@ -11,7 +11,6 @@ import dev.cicd.etcd.EtcdState;
 import dev.cicd.etcd.EtcdStateStore;
 import dev.cicd.etcd.EtcdTriggerSource;
 import dev.cicd.etcd.LeaderElection;
-import dev.cicd.etcd.LeadershipListener;
 import dev.cicd.etcd.ShardMembership;
 import dev.cicd.runner.internal.http.Health;
 import dev.cicd.runner.internal.http.HttpEndpoint;
@@ -20,6 +19,7 @@ import dev.cicd.runner.internal.http.RunnerMetrics;
 import dev.cicd.runner.internal.notify.Notifications;
 import dev.cicd.runner.internal.wiring.EarlyStart;
 import dev.cicd.runner.internal.wiring.EtcdProbe;
+import dev.cicd.runner.internal.wiring.GroupMode;
 import dev.cicd.runner.internal.wiring.InFlightActions;
 import dev.cicd.runner.internal.wiring.KubernetesClientFuture;
 import dev.cicd.runner.internal.wiring.Wiring;
@@ -40,8 +40,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The whole loop for one config: etcd client, leader election of the runner group, and, while this
- * runner leads, a {@link Pipeline} from an {@link EtcdTriggerSource} through the renderer and the
+ * The whole loop for one config: etcd client, leader election of the runner group ({@link LeaderTerms}) or,
+ * when {@code runner.shards} is set, this runner's part of the group's shards ({@link ShardedTerms}), and,
+ * while this runner leads (or for the shards it holds), a {@link Pipeline} from an {@link EtcdTriggerSource} through the renderer and the
  * watches' actions (per-target lanes, {@code runner.parallelism} at once) to the run log, the etcd state
  * (fenced transactions, one per batch of outcomes) and the metrics; plus the HTTP endpoint when {@code runner.httpPort} is set.
  *
@@ -78,9 +79,9 @@ public final class Runner implements AutoCloseable {
     private final EtcdProbe probe;
     private final InFlightActions actions = new InFlightActions(Pipeline.DEFAULT_ACTION_GRACE);
     private final RunnerHealth health;
-    private volatile HaltedWatchRestarter restarter;
+    /** Of a group with one leader: its terms; null for a sharded group. */
+    private volatile LeaderTerms leaderTerms;
     private volatile boolean started;
-    private AutoCloseable leadership;
     private HttpEndpoint http;
     private volatile boolean closed;
 
@@ -114,7 +115,7 @@ public final class Runner implements AutoCloseable {
             return t != null && t.stats(w).halted();
         });
         this.health = new RunnerHealth(config, probe, membership == null ? election::isLeader : () -> term.get() != null,
-                term, failure, () -> restarter, () -> started, () -> closed, actions);
+                term, failure, () -> leaderTerms == null ? null : leaderTerms.restarter(), () -> started, () -> closed, actions);
         this.notifications = Notifications.create(config, metrics.registry(), System.getenv());
         this.runLog = RunLog.builder().dir(Path.of(s.logDir())).maxAge(s.logRetention().maxAge())
                 .maxFiles(s.logRetention().maxFiles()).maxBytes(s.logRetention().maxBytes()).build();
@@ -180,89 +181,25 @@ public final class Runner implements AutoCloseable {
 
     private void begin() {
         RunnerSettings s = config.runner();
+        GroupMode.check(etcd, s, Duration.ofSeconds(5));
         if (s.httpPort() > 0) {
             metrics.bindJvm();
             http = HttpEndpoint.start(s.httpHost(), s.httpPort(), health::readiness, health::liveness, metrics);
         }
         if (shardedTerms != null) {
+            metrics.shards(membership::stats);
             shardedTerms.start();
             started = true;
             LOG.info("runner {} started: group {} of {} shards, {} watch(es), etcd {}, joining the group", s.id(),
                     s.group(), s.shards(), config.watches().size(), config.etcd().endpoints());
             return;
         }
-        election.addListener(new LeadershipListener() {
-            @Override
-            public void elected(LeaderElection e) {
-                metrics.leader(true);
-                LOG.info("runner {} is the leader of group {}", s.id(), s.group());
-            }
-
-            @Override
-            public void lost(LeaderElection e, String reason) {
-                metrics.leader(false);
-                LOG.info("runner {} is no longer the leader of group {}: {}", s.id(), s.group(), reason);
-            }
-        });
-        leadership = election.whileLeader(this::startTerm);
-        election.start();
+        leaderTerms = new LeaderTerms(config, election, term, failure, () -> buildPipeline(state.store()), metrics,
+                () -> closed);
+        leaderTerms.start();
         started = true;
         LOG.info("runner {} started: group {}, {} watch(es), etcd {}, waiting for the leadership",
                 s.id(), s.group(), config.watches().size(), config.etcd().endpoints());
-    }
-
-    private AutoCloseable startTerm() {
-        Pipeline pipeline = null;
-        try {
-            pipeline = buildPipeline(state.store());
-            pipeline.start();
-        } catch (RuntimeException e) {
-            failure.set("the pipeline did not start: " + e.getMessage());
-            LOG.error("runner {}: the pipeline did not start; resigning the leadership in 2 s", config.runner().id(), e);
-            if (pipeline != null) {
-                pipeline.close();
-            }
-            Thread t = new Thread(() -> {
-                try {
-                    Thread.sleep(2000);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-                if (!closed) {
-                    election.resign();
-                }
-            }, "cicd-resign");
-            t.setDaemon(true);
-            t.start();
-            return () -> { };
-        }
-        failure.set(null);
-        Pipeline t = pipeline;
-        term.set(t);
-        Thread watcher = new Thread(() -> reportWatching(t), "cicd-watching");
-        watcher.setDaemon(true);
-        watcher.start();
-        HaltedWatchRestarter restarter = new HaltedWatchRestarter(term, () -> buildPipeline(state.store()), election::isLeader,
-                metrics::restarted);
-        this.restarter = restarter;
-        restarter.start();
-        return () -> {
-            restarter.close();
-            Pipeline current = term.getAndSet(null);
-            if (current == null) {
-                return;
-            }
-            if (!closed && !election.isLeader()) {
-                // the lease is gone: another runner may act on these targets now; stop ours at once
-                LOG.warn("leadership lost: interrupting the in-flight actions now (their events are replayed by the "
-                        + "new leader)");
-                current.abort();
-            } else {
-                LOG.info("stopping the pipeline (in-flight actions finish or time out, checkpoints are written)");
-                current.close();
-            }
-        };
     }
 
     private EtcdStateStore storeFor(java.util.Set<Integer> shards) {
@@ -291,16 +228,6 @@ public final class Runner implements AutoCloseable {
         }
         return pb.build();
     }
-
-    private void reportWatching(Pipeline t) {
-        if (TermStatus.awaitWatching(t, Duration.ofMinutes(5))) {
-            long sinceStart = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
-            LOG.info("watching {} watch(es) as leader of group {} ({} ms after JVM start): {}",
-                    config.watches().size(), config.runner().group(), sinceStart,
-                    config.watches().stream().flatMap(w -> w.fullKeys().stream()).toList());
-        }
-    }
-
 
     /** Waits until this runner leads its group and every watch is watching etcd. */
     public boolean awaitWatching(Duration timeout) {
@@ -345,6 +272,11 @@ public final class Runner implements AutoCloseable {
             }
             sleep(20);
         }
+    }
+
+    /** Of a sharded group: the shards this runner's pipeline carries out now (empty otherwise). */
+    public java.util.Set<Integer> shards() {
+        return shardedTerms == null ? java.util.Set.of() : shardedTerms.running();
     }
 
     /** Whether this runner leads its group now. */
@@ -397,12 +329,8 @@ public final class Runner implements AutoCloseable {
         if (http != null) {
             http.close();
         }
-        if (leadership != null) {
-            try {
-                leadership.close();
-            } catch (Exception e) {
-                LOG.warn("stopping the pipeline failed: {}", e.toString());
-            }
+        if (leaderTerms != null) {
+            leaderTerms.close();
         }
         if (shardedTerms != null) {
             shardedTerms.close(); // the pipeline first, then the shards are released

@@ -30,8 +30,10 @@ import org.slf4j.LoggerFactory;
 final class ShardedTerms implements ShardListener, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ShardedTerms.class);
-    /** How long after a change more changes are awaited before the pipeline restarts. */
-    static final long SETTLE_MILLIS = 250;
+    /** A restart waits until no change came for this long (a join moves several shards one by one)... */
+    static final long SETTLE_MILLIS = 300;
+    /** ...but not longer than this after the first change. */
+    static final long SETTLE_MAX_MILLIS = 3000;
     private static final long HALTED_FIRST_BACKOFF_MILLIS = 1000;
     private static final long HALTED_MAX_BACKOFF_MILLIS = 60_000;
 
@@ -46,6 +48,8 @@ final class ShardedTerms implements ShardListener, AutoCloseable {
     private boolean changed;
     /** Guarded by {@link #lock}. */
     private boolean abort;
+    /** When the last change came ({@link System#nanoTime()}). Guarded by {@link #lock}. */
+    private long lastChange;
     /** Shards released or being released (revoking called, not assigned again since). Guarded by {@link #lock}. */
     private final Set<Integer> released = new TreeSet<>();
     /** Guarded by {@link #lock}. */
@@ -91,8 +95,7 @@ final class ShardedTerms implements ShardListener, AutoCloseable {
     public void assigned(int shard, Fence.Token token) {
         synchronized (lock) {
             released.remove(shard);
-            changed = true;
-            lock.notifyAll();
+            changed();
         }
     }
 
@@ -106,8 +109,7 @@ final class ShardedTerms implements ShardListener, AutoCloseable {
             } else {
                 revokes.add(done);
             }
-            changed = true;
-            lock.notifyAll();
+            changed();
         }
         return done;
     }
@@ -118,21 +120,45 @@ final class ShardedTerms implements ShardListener, AutoCloseable {
                 shards, reason);
         synchronized (lock) {
             abort = true;
-            changed = true;
-            lock.notifyAll();
+            changed();
         }
+    }
+
+    /** Under the lock: a change to act on. */
+    private void changed() {
+        changed = true;
+        lastChange = System.nanoTime();
+        lock.notifyAll();
     }
 
     private void loop() {
         while (!closed) {
-            boolean stop;
+            boolean lostShards;
             synchronized (lock) {
                 try {
                     if (!changed) {
                         lock.wait(1000);
                     }
-                    if (changed) {
-                        lock.wait(SETTLE_MILLIS); // let the changes that come together arrive
+                } catch (InterruptedException e) {
+                    return;
+                }
+                lostShards = abort;
+                abort = false;
+            }
+            if (lostShards) { // stop at once: the new owners may already run these shards
+                stopCurrent(true);
+            }
+            boolean stop;
+            synchronized (lock) {
+                try {
+                    long first = System.nanoTime();
+                    while (changed && !closed) { // let the changes that come together arrive
+                        long quiet = SETTLE_MILLIS - (System.nanoTime() - lastChange) / 1_000_000;
+                        long cap = SETTLE_MAX_MILLIS - (System.nanoTime() - first) / 1_000_000;
+                        if (quiet <= 0 || cap <= 0 || abort) {
+                            break;
+                        }
+                        lock.wait(Math.min(quiet, cap));
                     }
                 } catch (InterruptedException e) {
                     return;
@@ -140,11 +166,11 @@ final class ShardedTerms implements ShardListener, AutoCloseable {
                 if (closed) {
                     return;
                 }
-                stop = abort;
                 if (!changed && !haltedDue()) {
                     continue;
                 }
                 changed = false;
+                stop = abort;
                 abort = false;
             }
             restart(stop);
@@ -196,6 +222,7 @@ final class ShardedTerms implements ShardListener, AutoCloseable {
             failure.accept(null);
             LOG.info("runner {} carries out {} shard(s) of {} of group {}: {}", membership.runnerId(), next.size(),
                     membership.shards(), membership.group(), next);
+            reportWatching(p, next.size());
         } catch (RuntimeException e) {
             failure.accept("the pipeline of shards " + next + " did not start: " + e.getMessage());
             LOG.error("the pipeline of shards {} did not start; trying again in 2 s", next, e);
@@ -212,6 +239,18 @@ final class ShardedTerms implements ShardListener, AutoCloseable {
                 }
             }
         }
+    }
+
+    private void reportWatching(Pipeline p, int shards) {
+        Thread t = new Thread(() -> {
+            if (TermStatus.awaitWatching(p, Duration.ofMinutes(5))) {
+                LOG.info("watching {} watch(es) with {} shard(s) of group {} ({} ms after JVM start)",
+                        p.stats().size(), shards, membership.group(),
+                        java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime());
+            }
+        }, "cicd-watching");
+        t.setDaemon(true);
+        t.start();
     }
 
     private void stopCurrent(boolean abortIt) {

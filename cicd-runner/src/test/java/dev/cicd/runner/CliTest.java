@@ -97,7 +97,7 @@ class CliTest {
         CliTestSupport.Run r = CliTestSupport.run("status", "-c", f.toString());
         assertEquals(2, r.exitCode(), r.toString());
         assertEquals("cicd: " + f + ":2: unknown key 'runner.grup'; did you mean 'group'? (known keys here: "
-                + "electionTtl, group, httpHost, httpPort, id, logDir, logFormat, logRetention, parallelism, statePrefix, statusPrefix, statusRetention, workDir)", r.err().strip());
+                + "electionTtl, group, httpHost, httpPort, id, logDir, logFormat, logRetention, parallelism, shards, statePrefix, statusPrefix, statusRetention, workDir)", r.err().strip());
         CliTestSupport.Run v = CliTestSupport.run("status", "-v", "-c", f.toString());
         assertEquals(2, v.exitCode(), v.toString());
         assertTrue(v.err().contains("\tat dev.cicd.runner"), v.err());

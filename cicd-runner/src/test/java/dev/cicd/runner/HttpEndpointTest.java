@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.cicd.core.Outcome;
 import dev.cicd.core.SourceNotice;
 import dev.cicd.core.TriggerEvent;
+import dev.cicd.etcd.ShardMembership;
 import dev.cicd.runner.internal.http.Health;
 import dev.cicd.runner.internal.http.HttpEndpoint;
 import dev.cicd.runner.internal.http.Liveness;
@@ -120,6 +121,35 @@ class HttpEndpointTest {
                     "process_cpu_usage", "process_uptime_seconds", "process_files_open_files")) {
                 assertTrue(body.contains(jvm), jvm + " missing:\n" + body);
             }
+        }
+    }
+
+    @Test
+    void shardMetersFollowTheMembershipsStatsAndTheLastHandoverIsNaNBeforeTheFirst() {
+        try (RunnerMetrics metrics = new RunnerMetrics("demo", List.of("rollout"))) {
+            java.util.concurrent.atomic.AtomicReference<ShardMembership.Stats> stats =
+                    new java.util.concurrent.atomic.AtomicReference<>(new ShardMembership.Stats(0, Optional.empty(), 0));
+            java.util.concurrent.atomic.AtomicLong pruned = new java.util.concurrent.atomic.AtomicLong(1);
+            // lambdas referenced by nothing but the metrics: Micrometer alone would hold them weakly
+            metrics.shards(() -> stats.get());
+            metrics.statusRecordsPruned(() -> pruned.get());
+            String before = metrics.scrape();
+            assertTrue(before.contains("# TYPE cicd_shards_owned gauge"), before);
+            assertTrue(before.contains("# TYPE cicd_shard_rebalances_total counter"), before);
+            assertEquals(0.0, value(before, "cicd_shards_owned"), before);
+            assertEquals(0.0, value(before, "cicd_shard_rebalances_total"), before);
+            assertTrue(Double.isNaN(value(before, "cicd_shard_last_handover_seconds")), before);
+
+            for (int i = 0; i < 3; i++) {
+                System.gc();
+            }
+            stats.set(new ShardMembership.Stats(3, Optional.of(java.time.Duration.ofMillis(250)), 21));
+            pruned.set(9);
+            String after = metrics.scrape();
+            assertEquals(21.0, value(after, "cicd_shards_owned"), after);
+            assertEquals(3.0, value(after, "cicd_shard_rebalances_total"), after);
+            assertEquals(0.25, value(after, "cicd_shard_last_handover_seconds"), 1e-9, after);
+            assertEquals(9.0, value(after, "cicd_status_records_pruned_total"), after);
         }
     }
 }

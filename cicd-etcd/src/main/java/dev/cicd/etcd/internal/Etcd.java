@@ -37,6 +37,30 @@ public final class Etcd {
         return b.toString(StandardCharsets.UTF_8);
     }
 
+    /**
+     * The revision a stored key holds (decimal, >= 0): checkpoints, origins.
+     *
+     * @throws dev.cicd.core.CicdException {@code SOURCE} naming the key and its value when it holds anything else
+     */
+    public static long revisionIn(io.etcd.jetcd.KeyValue kv) {
+        String v = text(kv.getValue()).strip();
+        try {
+            long rev = Long.parseLong(v);
+            if (rev >= 0) {
+                return rev;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new dev.cicd.core.CicdException(dev.cicd.core.CicdException.Code.SOURCE, text(kv.getKey()) + " holds '" + v
+                + "', not a revision");
+    }
+
+    /** The revision the first of {@code kvs} holds ({@link #revisionIn}); empty when there is none. */
+    public static java.util.OptionalLong revisionIn(java.util.List<io.etcd.jetcd.KeyValue> kvs) {
+        return kvs.isEmpty() ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(revisionIn(kvs.get(0)));
+    }
+
     /** The smallest key greater than every key starting with {@code prefix} (etcd's prefix range end). */
     public static ByteSequence prefixEnd(ByteSequence prefix) {
         return ByteSequence.from(Checks.prefixEnd(prefix.getBytes()));

@@ -8,7 +8,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Whether a runner of the group is alive: a candidate key (each on its runner's lease) exists under
- * {@code <electionPrefix>/<group>/}. Absent for the grace period: {@link NoRunnerException}; etcd
+ * {@code <electionPrefix>/<group>/}, or, for a sharded group, a membership key under
+ * {@code /cicd/.shards/<group>/members/} (for any group: a key under {@code /cicd/.shards/}, where a
+ * sharded group's config stays after its runners stopped, so then only a group's absence is told). Absent for the grace period: {@link NoRunnerException}; etcd
  * unreadable for the grace period: {@code SOURCE}; a read refused for lack of permission turns the check
  * off with a warning (a CI user set up without read access to the election prefix).
  */
@@ -20,6 +22,9 @@ public final class RunnerLiveness {
     private final String runnerGroup;
     private final Duration runnerGrace;
     private final String dir;
+    private final String shardDir;
+    /** Where sharded groups keep their members (the default of {@code ShardMembership}). */
+    static final String SHARD_ROOT = "/cicd/.shards/";
     private final long since = System.nanoTime();
     private long absentSince = -1;
     private long failingSince = -1;
@@ -31,6 +36,7 @@ public final class RunnerLiveness {
         this.runnerGroup = runnerGroup;
         this.runnerGrace = runnerGrace;
         this.dir = electionPrefix + "/" + (runnerGroup == null ? "" : runnerGroup + "/");
+        this.shardDir = SHARD_ROOT + (runnerGroup == null ? "" : runnerGroup + "/members/");
     }
 
     /**
@@ -47,6 +53,9 @@ public final class RunnerLiveness {
         long count;
         try {
             count = kv.count(dir);
+            if (count == 0) {
+                count = kv.count(shardDir);
+            }
             failingSince = -1;
         } catch (CicdException e) {
             if (isPermissionDenied(e)) {
@@ -70,7 +79,7 @@ public final class RunnerLiveness {
             absentSince = now;
         }
         if (now - absentSince >= runnerGrace.toNanos() && now - since >= runnerGrace.toNanos()) {
-            throw new NoRunnerException("no " + who() + " is alive (no leader key under " + dir + " for "
+            throw new NoRunnerException("no " + who() + " is alive (no key under " + dir + " nor " + shardDir + " for "
                     + runnerGrace.toMillis() / 1000.0 + " s)");
         }
     }

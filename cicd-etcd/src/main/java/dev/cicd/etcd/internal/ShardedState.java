@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * touches (their create revisions are the fencing tokens): a runner whose shard moved on writes nothing.
  * The watch's new checkpoint goes to each touched shard; the owned shards the batch did not touch get it
  * by separate transactions, at most once a second per watch (best-effort: a shard left behind only
- * replays more, its marks keep recorded events from running twice).
+ * replays more, its marks keep recorded events from running twice). The watch's {@code latest} record is
+ * replaced only by a newer one ({@link StateOps#latestPutIfNewer}): runners record side by side.
  */
 public final class ShardedState {
 
@@ -192,7 +193,7 @@ public final class ShardedState {
                     }
                 }
                 appliedTo.forEach((target, e) -> list.add(ops.putApplied(target, e.outcome())));
-                batch.latest().values().forEach(o -> list.add(ops.latestPut(o)));
+                batch.latest().values().forEach(o -> list.add(ops.latestPutIfNewer(o)));
                 moves.forEach((w, m) -> m.forEach((s, cp) -> list.addAll(checkpointOps(w, s, cp))));
                 return list;
             }, fence, true);
@@ -310,15 +311,6 @@ public final class ShardedState {
     }
 
     private static OptionalLong number(List<KeyValue> kvs) {
-        if (kvs.isEmpty()) {
-            return OptionalLong.empty();
-        }
-        String v = Etcd.text(kvs.get(0).getValue()).strip();
-        try {
-            return OptionalLong.of(Long.parseLong(v));
-        } catch (NumberFormatException e) {
-            throw new CicdException(CicdException.Code.SOURCE, Etcd.text(kvs.get(0).getKey()) + " holds '" + v
-                    + "', not a revision", e);
-        }
+        return Etcd.revisionIn(kvs);
     }
 }

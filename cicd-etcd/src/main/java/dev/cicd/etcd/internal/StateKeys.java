@@ -18,6 +18,7 @@ package dev.cicd.etcd.internal;
  *   &lt;statePrefix&gt;/shards/&lt;watch&gt;/origin                      where shards without a checkpoint start, decimal
  *   &lt;statePrefix&gt;/shards/&lt;watch&gt;/checkpoint/&lt;shard&gt;          the shard's checkpoint, decimal
  *   &lt;statePrefix&gt;/shards/&lt;watch&gt;/recorded/&lt;shard&gt;/&lt;revision&gt; an outcome of the shard above its checkpoint (20 digits)
+ *   &lt;statePrefix&gt;/shards/&lt;watch&gt;/latest                      revision of the watch's latest record (20 digits)
  * </pre>
  */
 public record StateKeys(String statePrefix, String statusPrefix) {
@@ -43,6 +44,11 @@ public record StateKeys(String statePrefix, String statusPrefix) {
     /** Where a sharded watch's shards without a checkpoint start (written once, by the first runner). */
     public String shardOrigin(String watch) {
         return shardDir(watch) + "origin";
+    }
+
+    /** The revision of a sharded watch's {@code latest} record, zero-padded: runners write it only upwards. */
+    public String shardLatest(String watch) {
+        return shardDir(watch) + "latest";
     }
 
     /** The directory of a sharded watch's per-shard checkpoints, with trailing '/'. */

@@ -116,17 +116,7 @@ public final class StateOps {
                 .Then(Op.get(Etcd.bytes(cpKey), GetOption.DEFAULT),
                         Op.get(dir, GetOption.builder().isPrefix(true).withKeysOnly(true).build()))
                 .commit(), requestTimeout, () -> "reading the state of watch " + watch));
-        List<KeyValue> cp = r.getGetResponses().get(0).getKvs();
-        OptionalLong checkpoint = OptionalLong.empty();
-        if (!cp.isEmpty()) {
-            String v = Etcd.text(cp.get(0).getValue()).strip();
-            try {
-                checkpoint = OptionalLong.of(Long.parseLong(v));
-            } catch (NumberFormatException e) {
-                throw new CicdException(CicdException.Code.SOURCE, "checkpoint " + cpKey + " holds '" + v
-                        + "', not a revision", e);
-            }
-        }
+        OptionalLong checkpoint = Etcd.revisionIn(r.getGetResponses().get(0).getKvs());
         Set<Long> above = new HashSet<>();
         for (KeyValue kv : r.getGetResponses().get(1).getKvs()) {
             String k = Etcd.text(kv.getKey());
@@ -375,6 +365,20 @@ public final class StateOps {
     Op latestPut(Outcome o) {
         return Op.put(Etcd.bytes(keys.latest(o.watch())), Etcd.bytes(StatusRecord.of(o, runnerId).toJson()),
                 PutOption.DEFAULT);
+    }
+
+    /**
+     * The watch's {@code latest} record, only when it is newer than the one stored: a nested transaction
+     * comparing the revision kept beside it ({@link StateKeys#shardLatest}), for runners that record events
+     * of one watch side by side (a sharded group). Then and else branches put the same keys; etcd allows
+     * that, as they exclude each other.
+     */
+    Op latestPutIfNewer(Outcome o) {
+        ByteSequence rev = Etcd.bytes(keys.shardLatest(o.watch()));
+        ByteSequence padded = Etcd.bytes(StateKeys.padded(o.revision()));
+        Op[] put = {latestPut(o), Op.put(rev, padded, PutOption.DEFAULT)};
+        Op ifOlder = Op.txn(new Cmp[] {new Cmp(rev, Cmp.Op.LESS, CmpTarget.value(padded))}, put, new Op[0]);
+        return Op.txn(new Cmp[] {new Cmp(rev, Cmp.Op.EQUAL, CmpTarget.createRevision(0))}, put, new Op[] {ifOlder});
     }
 
     /** After a batch was written: its in-progress records are done, its watches' status records pruned soon. */

@@ -1,6 +1,5 @@
 package dev.cicd.etcd.internal;
 
-import dev.cicd.core.CicdException;
 import dev.cicd.etcd.NotLeaderException;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
@@ -225,17 +224,8 @@ public final class StatusPruner {
         return OptionalLong.of(lowest);
     }
 
-    private OptionalLong checkpoint(List<KeyValue> kvs) {
-        if (kvs.isEmpty()) {
-            return OptionalLong.empty();
-        }
-        String v = Etcd.text(kvs.get(0).getValue()).strip();
-        try {
-            return OptionalLong.of(Long.parseLong(v));
-        } catch (NumberFormatException e) {
-            throw new CicdException(CicdException.Code.SOURCE, "checkpoint " + Etcd.text(kvs.get(0).getKey())
-                    + " holds '" + v + "', not a revision", e);
-        }
+    private static OptionalLong checkpoint(List<KeyValue> kvs) {
+        return Etcd.revisionIn(kvs);
     }
 
     /** Stops the background thread; records are pruned again by the next runner (or expire). */

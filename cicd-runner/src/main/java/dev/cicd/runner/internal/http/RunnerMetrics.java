@@ -5,7 +5,9 @@ import dev.cicd.core.OutcomeSink;
 import dev.cicd.core.SourceNotice;
 import dev.cicd.core.TriggerEvent;
 import dev.cicd.runner.internal.cli.Cli;
+import dev.cicd.etcd.ShardMembership;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -24,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * The runner's metrics in a Prometheus registry:
@@ -43,6 +46,8 @@ import java.util.function.Predicate;
  *   <li>{@code cicd_source_notices_total{watch,kind}} - gaps, resets, disconnects, reconnects</li>
  *   <li>{@code cicd_leader{group}} - 1 while this runner leads its group</li>
  *   <li>{@code cicd_watch_revision{watch}} - the last revision with an outcome</li>
+ *   <li>once {@link #shards} ran (a sharded group): {@code cicd_shards_owned}, {@code cicd_shard_rebalances_total},
+ *       {@code cicd_shard_last_handover_seconds}</li>
  * </ul>
  plus, once {@link #bindJvm()} ran, Micrometer's JVM and process metrics ({@code jvm_memory_*},
  * {@code jvm_gc_*}, {@code jvm_threads_*}, {@code jvm_classes_*}, {@code process_cpu_usage},
@@ -64,6 +69,12 @@ public final class RunnerMetrics implements OutcomeSink, AutoCloseable {
     private final Map<String, AtomicLong> lastSuccessMillis = new ConcurrentHashMap<>();
     private final AtomicInteger leader = new AtomicInteger();
     private volatile Predicate<String> halted = w -> false;
+    /**
+     * The suppliers the function meters read: Micrometer holds a function meter's object weakly, so a lambda
+     * handed to it alone could be collected and its meter frozen.
+     */
+    private volatile java.util.function.LongSupplier prunedRecords = () -> 0;
+    private volatile Supplier<ShardMembership.Stats> shardStats;
     private JvmGcMetrics gc;
 
     public RunnerMetrics(String group, List<String> watches) {
@@ -119,9 +130,28 @@ public final class RunnerMetrics implements OutcomeSink, AutoCloseable {
      * in etcd to keep the newest per watch (read at each scrape).
      */
     public void statusRecordsPruned(java.util.function.LongSupplier pruned) {
-        io.micrometer.core.instrument.FunctionCounter.builder("cicd.status.records.pruned", pruned,
-                        p -> (double) p.getAsLong())
+        this.prunedRecords = java.util.Objects.requireNonNull(pruned, "pruned");
+        FunctionCounter.builder("cicd.status.records.pruned", this, m -> (double) m.prunedRecords.getAsLong())
                 .description("per-revision status records deleted in etcd to keep runner.statusRetention.maxPerWatch")
+                .register(registry);
+    }
+
+    /**
+     * Registers the meters of this runner's shard membership (a sharded group), read from {@code stats} at
+     * each scrape: {@code cicd_shards_owned}, {@code cicd_shard_rebalances_total} and
+     * {@code cicd_shard_last_handover_seconds} (NaN until this runner took a shard).
+     */
+    public void shards(Supplier<ShardMembership.Stats> stats) {
+        this.shardStats = java.util.Objects.requireNonNull(stats, "stats");
+        Gauge.builder("cicd.shards.owned", this, m -> m.shardStats.get().owned())
+                .description("shards this runner owns now")
+                .register(registry);
+        Gauge.builder("cicd.shard.last.handover.seconds", this, m -> m.shardStats.get().lastHandover()
+                        .map(d -> d.toNanos() / 1e9).orElse(Double.NaN))
+                .description("for the last shard this runner took: from its assignment here to holding its key (NaN before the first)")
+                .register(registry);
+        FunctionCounter.builder("cicd.shard.rebalances", this, m -> (double) m.shardStats.get().rebalances())
+                .description("changes of the group's live members seen while this runner was a member (each rebalances the shards)")
                 .register(registry);
     }
 
