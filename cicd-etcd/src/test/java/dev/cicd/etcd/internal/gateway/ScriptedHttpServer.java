@@ -41,6 +41,8 @@ final class ScriptedHttpServer implements AutoCloseable {
     private final Function<Request, byte[]> answer;
     final BlockingQueue<Request> requests = new LinkedBlockingQueue<>();
     private final List<Socket> open = Collections.synchronizedList(new ArrayList<>());
+    /** The thread serving each open connection. Guarded by {@link #open}. */
+    private final java.util.Map<Socket, Thread> servers = new java.util.HashMap<>();
     private int connections;
 
     ScriptedHttpServer(Function<Request, byte[]> answer) throws IOException {
@@ -63,13 +65,29 @@ final class ScriptedHttpServer implements AutoCloseable {
         return r;
     }
 
-    /** Closes every open connection (as a server dropping idle keep-alive connections does). */
+    /**
+     * Closes every open connection (as a server dropping idle keep-alive connections does) and waits until
+     * their threads ended, so that no request is read from them afterwards.
+     */
     void dropConnections() throws IOException {
+        List<Thread> serving = new ArrayList<>();
         synchronized (open) {
             for (Socket s : open) {
                 s.close();
+                Thread t = servers.remove(s);
+                if (t != null) {
+                    serving.add(t);
+                }
             }
             open.clear();
+        }
+        for (Thread t : serving) {
+            try {
+                t.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 
@@ -100,9 +118,12 @@ final class ScriptedHttpServer implements AutoCloseable {
                 synchronized (this) {
                     id = ++connections;
                 }
-                open.add(s);
                 Thread t = new Thread(() -> serve(s, id), "scripted-http-conn");
                 t.setDaemon(true);
+                synchronized (open) {
+                    open.add(s);
+                    servers.put(s, t);
+                }
                 t.start();
             } catch (IOException e) {
                 return;
