@@ -30,7 +30,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * A group of runner JVMs ({@link JarProcess}, the packaged jar) on one real etcd, sharing one shell watch
@@ -53,7 +52,7 @@ final class ShardGroup implements AutoCloseable {
     final EtcdFixture etcd;
     final KV kv;
     final Path dir;
-    final Path runs;
+    private final Path runsDir;
     final Path config;
     final String group;
     final int shards;
@@ -79,10 +78,6 @@ final class ShardGroup implements AutoCloseable {
         }
     }
 
-    /** What one script run appended: the event's revision, the runner that ran it, the value's sequence number. */
-    record Run(long revision, String runner, int n) {
-    }
-
     /** The group's shard keys read at one revision: member ids, and each owned shard's owner. */
     record Snapshot(long revision, Set<String> members, Map<Integer, String> owners, long atNanos) {
     }
@@ -93,14 +88,14 @@ final class ShardGroup implements AutoCloseable {
         this.ttl = ttl;
         this.parallelism = parallelism;
         this.dir = ItSupport.workDir("shards-it-");
-        this.runs = Files.createDirectories(dir.resolve("runs"));
+        this.runsDir = Files.createDirectories(dir.resolve("runs"));
         this.etcd = EtcdFixture.builder().backend(EtcdBackend.LOCAL).build();
         this.kv = etcd.client().getKVClient();
         Files.writeString(dir.resolve("burst.peb"), """
                 echo "$CICD_REVISION $SHARD_IT_RUNNER {{ data.n }}" >> %1$s/t{{ data.t }}.txt
                 {%% if data.slow == 1 %%}if mkdir %1$s/slow.lock 2>/dev/null; then sleep 3; fi
                 echo "$CICD_REVISION $SHARD_IT_RUNNER" >> %1$s/slow-done.txt
-                {%% endif %%}""".formatted(runs));
+                {%% endif %%}""".formatted(runsDir));
         this.config = dir.resolve("cicd.yaml");
         Files.writeString(config, """
                 etcd:
@@ -372,49 +367,9 @@ final class ShardGroup implements AutoCloseable {
         }
     }
 
-    /** Every script run so far, per target file, in the order they were appended. */
-    Map<String, List<Run>> runsByTarget() throws IOException {
-        Map<String, List<Run>> out = new TreeMap<>();
-        try (Stream<Path> files = Files.list(runs)) {
-            for (Path f : files.filter(p -> p.getFileName().toString().matches("t\\d+\\.txt")).toList()) {
-                List<Run> list = new ArrayList<>();
-                for (String line : Files.readAllLines(f)) {
-                    String[] w = line.split(" ");
-                    list.add(new Run(Long.parseLong(w[0]), w[1], Integer.parseInt(w[2])));
-                }
-                out.put(f.getFileName().toString().replace(".txt", ""), list);
-            }
-        }
-        return out;
-    }
-
-    /** How many times each revision's script ran. */
-    Map<Long, List<Run>> runsByRevision() throws IOException {
-        Map<Long, List<Run>> out = new TreeMap<>();
-        for (List<Run> list : runsByTarget().values()) {
-            for (Run r : list) {
-                out.computeIfAbsent(r.revision(), k -> new ArrayList<>()).add(r);
-            }
-        }
-        return out;
-    }
-
-    /**
-     * Targets whose runs are out of revision order, an immediate re-run of the same revision aside: target ->
-     * its revisions as run.
-     */
-    Map<String, List<Long>> outOfOrder() throws IOException {
-        Map<String, List<Long>> bad = new TreeMap<>();
-        for (Map.Entry<String, List<Run>> e : runsByTarget().entrySet()) {
-            List<Long> seq = e.getValue().stream().map(Run::revision).toList();
-            for (int i = 1; i < seq.size(); i++) {
-                if (seq.get(i) < seq.get(i - 1)) { // an immediate re-run repeats the revision: equal, not lower
-                    bad.put(e.getKey(), seq);
-                    break;
-                }
-            }
-        }
-        return bad;
+    /** What the scripts wrote so far. */
+    ScriptRuns runs() {
+        return new ScriptRuns(runsDir);
     }
 
     /** The value of metric {@code name} on runner {@code id}'s /metrics (summed over labels), if exposed. */

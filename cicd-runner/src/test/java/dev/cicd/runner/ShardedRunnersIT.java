@@ -112,7 +112,7 @@ class ShardedRunnersIT {
             Map<Long, KeyValue> records = g.awaitRecorded(puts.keySet(), ALL_RECORDED);
             Thread.sleep(300); // a script the dead JVM left running finishes its line
 
-            Map<Long, List<ShardGroup.Run>> runs = g.runsByRevision();
+            Map<Long, List<ScriptRuns.Run>> runs = g.runs().byRevision();
             List<Long> neverRun = puts.keySet().stream().filter(r -> !runs.containsKey(r)).toList();
             assertTrue(neverRun.isEmpty(), neverRun.size() + " revisions recorded but never run: " + neverRun);
             Set<Long> inFlightAtKill = runs.entrySet().stream()
@@ -121,7 +121,7 @@ class ShardedRunnersIT {
             Map<Long, List<String>> reruns = new TreeMap<>();
             runs.forEach((rev, list) -> {
                 if (list.size() > 1) {
-                    reruns.put(rev, list.stream().map(ShardGroup.Run::runner).toList());
+                    reruns.put(rev, list.stream().map(ScriptRuns.Run::runner).toList());
                 }
             });
             Map<Long, List<String>> notInFlight = new TreeMap<>(reruns);
@@ -130,12 +130,12 @@ class ShardedRunnersIT {
                     + notInFlight + "; in flight at the kill: " + inFlightAtKill);
             assertTrue(reruns.size() <= PARALLELISM, reruns.size() + " events ran twice, more than r2's runner.parallelism "
                     + PARALLELISM + ": " + reruns);
-            assertEquals(Map.of(), g.outOfOrder(), "targets whose events ran out of revision order");
+            assertEquals(Map.of(), g.runs().outOfOrder(), "targets whose events ran out of revision order");
             for (Map.Entry<Long, KeyValue> e : records.entrySet()) {
                 String json = e.getValue().getValue().toString(StandardCharsets.UTF_8);
                 assertTrue(json.contains("\"outcome\":\"applied\""), e.getKey() + ": " + json);
                 String by = runnerOf(json);
-                List<String> ranBy = runs.getOrDefault(e.getKey(), List.of()).stream().map(ShardGroup.Run::runner).toList();
+                List<String> ranBy = runs.getOrDefault(e.getKey(), List.of()).stream().map(ScriptRuns.Run::runner).toList();
                 assertTrue(ranBy.contains(by), "revision " + e.getKey() + " recorded by " + by + " but run by " + ranBy);
                 if (ranBy.size() > 1) {
                     assertEquals(1, CrashRecoveryIT.finalWrites(g.kv, e.getValue()),
@@ -163,16 +163,16 @@ class ShardedRunnersIT {
             List<OwnershipChecker.Taken> moves = checker.takenAfter(before.revision());
             Map<Long, KeyValue> records = g.awaitRecorded(puts.keySet(), ALL_RECORDED);
             Map<Long, String> rerunDetail = new TreeMap<>();
-            for (Map.Entry<Long, List<ShardGroup.Run>> e : g.runsByRevision().entrySet()) {
+            for (Map.Entry<Long, List<ScriptRuns.Run>> e : g.runs().byRevision().entrySet()) {
                 if (e.getValue().size() > 1) {
-                    rerunDetail.put(e.getKey(), e.getValue().stream().map(ShardGroup.Run::runner).toList() + " recorded by "
+                    rerunDetail.put(e.getKey(), e.getValue().stream().map(ScriptRuns.Run::runner).toList() + " recorded by "
                             + recorders(g, records.get(e.getKey())));
                 }
             }
             int changed = (int) after.owners().entrySet().stream()
                     .filter(e -> !e.getValue().equals(before.owners().get(e.getKey()))).count();
             int bound = (int) Math.ceil(SHARDS / 4.0) + 2;
-            Map<Long, List<ShardGroup.Run>> runs = g.runsByRevision();
+            Map<Long, List<ScriptRuns.Run>> runs = g.runs().byRevision();
             long reruns = runs.values().stream().filter(l -> l.size() > 1).count();
             System.out.printf("join test: owners before %s, after %s; %d ownerships taken after the join (%d shards"
                     + " with another owner), bound %d; %d events re-run %s; %d recorded%n",
@@ -182,7 +182,7 @@ class ShardedRunnersIT {
             assertTrue(moves.size() <= bound, moves.size() + " ownerships taken after r4 joined, bound " + bound + ": " + moves);
             List<Long> neverRun = puts.keySet().stream().filter(r -> !runs.containsKey(r)).toList();
             assertTrue(neverRun.isEmpty(), neverRun.size() + " revisions recorded but never run: " + neverRun);
-            assertEquals(Map.of(), g.outOfOrder(), "targets whose events ran out of revision order");
+            assertEquals(Map.of(), g.runs().outOfOrder(), "targets whose events ran out of revision order");
             for (Map.Entry<Long, KeyValue> e : records.entrySet()) {
                 String json = e.getValue().getValue().toString(StandardCharsets.UTF_8);
                 assertTrue(json.contains("\"outcome\":\"applied\""), e.getKey() + ": " + json);
@@ -213,10 +213,10 @@ class ShardedRunnersIT {
             }
             g.sigcont(owner);
             KeyValue rec = g.awaitRecorded(List.of(rev), Duration.ofSeconds(60)).get(rev);
-            awaitLines(g.runs.resolve("slow-done.txt"), owner, Duration.ofSeconds(20)); // its script ended
+            awaitLines(g.runs().dir().resolve("slow-done.txt"), owner, Duration.ofSeconds(20)); // its script ended
             Thread.sleep(3000); // it tries to commit, and is refused
             String after = g.member(owner).process.log().substring(logBefore);
-            List<ShardGroup.Run> ran = g.runsByRevision().get(rev);
+            List<ScriptRuns.Run> ran = g.runs().byRevision().get(rev);
             System.out.printf("fence test: %s ran revision %d (shard %d), stopped; its shards moved %d ms later, shard %d to"
                     + " %s; runs %s; record by %s%n%s log after SIGCONT:%n%s%n", owner, rev, shard, moved.toMillis(), shard,
                     newOwner, ran, runnerOf(rec.getValue().toString(StandardCharsets.UTF_8)), owner, after);
@@ -227,7 +227,7 @@ class ShardedRunnersIT {
             assertEquals(1, CrashRecoveryIT.finalWrites(g.kv, rec), "revision " + rev + " recorded once");
             List<String> recorders = recorders(g, rec);
             assertTrue(!recorders.contains(owner), "the deposed " + owner + " never recorded it; final records by " + recorders);
-            assertEquals(List.of(owner, newOwner), ran.stream().map(ShardGroup.Run::runner).toList(),
+            assertEquals(List.of(owner, newOwner), ran.stream().map(ScriptRuns.Run::runner).toList(),
                     "run by the deposed owner, then once by the new owner");
             assertTrue(after.matches("(?is).*(refused|fenced).*"), owner + "'s log says its commit of revision " + rev
                     + " was refused (refused / fenced); after SIGCONT it logged:\n" + after);
@@ -238,7 +238,7 @@ class ShardedRunnersIT {
     /** Waits until runner {@code id} has run at least {@code n} events. */
     static void awaitRunsBy(ShardGroup g, String id, int n) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (g.runsByRevision().values().stream().filter(l -> l.get(0).runner().equals(id)).count() < n) {
+        while (g.runs().byRevision().values().stream().filter(l -> l.get(0).runner().equals(id)).count() < n) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError(id + " ran fewer than " + n + " events in 60 s: " + g.snapshot() + "\n" + g.logs());
             }
@@ -246,10 +246,10 @@ class ShardedRunnersIT {
         }
     }
 
-    static ShardGroup.Run awaitFirstRun(ShardGroup g, long rev) throws Exception {
+    static ScriptRuns.Run awaitFirstRun(ShardGroup g, long rev) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (true) {
-            List<ShardGroup.Run> r = g.runsByRevision().get(rev);
+            List<ScriptRuns.Run> r = g.runs().byRevision().get(rev);
             if (r != null) {
                 return r.get(0);
             }
