@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Least-privilege etcd identities for cicd: two roles and two users, set up with etcdctl (v3 API).
 #
-#   cicd-ci      readwrite on the trigger prefixes, read on the status prefix and on <election-root>/<group>/:
-#                CI puts triggers and waits for their outcome (`cicd trigger --wait`, which also checks that
-#                a runner of the group is alive), nothing else.
-#   cicd-runner  read on the trigger prefixes; readwrite on <state-root>/<group>/, <status-prefix>/ and
-#                <election-root>/<group>/ for every --group: the runner's checkpoints, fingerprints,
-#                status records and leader election. It cannot write a trigger.
+#   cicd-ci      readwrite on the trigger prefixes, read on the status prefix, on <election-root>/<group>/
+#                and on <shard-root>/<group>/members/: CI puts triggers and waits for their outcome
+#                (`cicd trigger --wait`, which also checks that a runner of the group is alive), nothing else.
+#   cicd-runner  read on the trigger prefixes; readwrite on <state-root>/<group>/, <status-prefix>/,
+#                <election-root>/<group>/ and <shard-root>/<group>/ for every --group: the runner's
+#                checkpoints, fingerprints, status records, leader election and shards (runner.shards).
+#                It cannot write a trigger.
 #   both         read on the single key "/" (nothing is stored there): the jar's connection check
 #                (EtcdClients.connect) reads it, and a refused read there fails the start.
 #
@@ -26,6 +27,7 @@
 #   --state-root P       runner.statePrefix                       (default: /cicd/.state)
 #   --status-prefix P    runner.statusPrefix                      (default: /cicd/.status)
 #   --election-root P    the election root                        (default: /cicd/.election)
+#   --shard-root P       the root of sharded groups' keys         (default: /cicd/.shards)
 #   --enable-auth        create the root user when missing (password ETCDCTL_PASSWORD), grant it the
 #                        root role and enable authentication, after the roles and users are in place
 #
@@ -51,6 +53,7 @@ triggers=()
 state_root=/cicd/.state
 status_prefix=/cicd/.status
 election_root=/cicd/.election
+shard_root=/cicd/.shards
 enable_auth=false
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -63,6 +66,7 @@ while [ $# -gt 0 ]; do
         --state-root) state_root="${2:?--state-root needs a prefix}"; shift 2 ;;
         --status-prefix) status_prefix="${2:?--status-prefix needs a prefix}"; shift 2 ;;
         --election-root) election_root="${2:?--election-root needs a prefix}"; shift 2 ;;
+        --shard-root) shard_root="${2:?--shard-root needs a prefix}"; shift 2 ;;
         --enable-auth) enable_auth=true; shift ;;
         -h | --help) usage; exit 0 ;;
         --) shift; triggers+=("$@"); break ;;
@@ -92,18 +96,19 @@ dir() {
 state_root=$(dir "$state_root" "state root")
 status_prefix=$(dir "$status_prefix" "status prefix")
 election_root=$(dir "$election_root" "election root")
+shard_root=$(dir "$shard_root" "shard root")
 for i in "${!groups[@]}"; do
     [[ "${groups[$i]}" =~ ^[A-Za-z0-9._-]+$ ]] || die "group '${groups[$i]}' must be [A-Za-z0-9._-]+"
 done
 runner_dirs=("$status_prefix")
 for g in "${groups[@]}"; do
-    runner_dirs+=("$state_root$g/" "$election_root$g/")
+    runner_dirs+=("$state_root$g/" "$election_root$g/" "$shard_root$g/")
 done
 for i in "${!triggers[@]}"; do
     t=$(dir "${triggers[$i]}" "trigger prefix")
     triggers[$i]="$t"
     # CI may write below a trigger prefix: it must not contain (or lie inside) the runner's keys
-    for r in "$state_root" "$status_prefix" "$election_root"; do
+    for r in "$state_root" "$status_prefix" "$election_root" "$shard_root"; do
         if [[ "$r" == "$t"* || "$t" == "$r"* ]]; then
             die "trigger prefix $t overlaps the runner's $r: CI could write the runner's state"
         fi
@@ -265,6 +270,7 @@ done
 ci_perms+=("read prefix $status_prefix")
 for g in "${groups[@]}"; do
     ci_perms+=("read prefix $election_root$g/")   # trigger --wait: is a runner of the group alive?
+    ci_perms+=("read prefix $shard_root$g/members/")   # ... or, of a sharded group, a member?
 done
 for r in "${runner_dirs[@]}"; do
     runner_perms+=("readwrite prefix $r")

@@ -164,6 +164,9 @@ class EtcdRolesIT {
         assertDenied(kv.put(bytes("/cicd/.state/" + GROUP + "/applied/x"), bytes("{\"fingerprint\":\"f\"}")), "fingerprint put");
         assertDenied(kv.put(bytes("/cicd/.status/" + WATCH + "/123"), bytes("{\"outcome\":\"applied\"}")), "status record put");
         assertDenied(kv.put(bytes("/cicd/.election/" + GROUP + "/x"), bytes("ci")), "election key put");
+        assertDenied(kv.put(bytes("/cicd/.shards/" + GROUP + "/owners/0"), bytes("ci")), "shard ownership key put");
+        kv.get(bytes("/cicd/.shards/" + GROUP + "/members/"), GetOption.builder().isPrefix(true).build())
+                .get(10, TimeUnit.SECONDS); // trigger --wait: a member of a sharded group counts as a runner alive
         assertDenied(kv.delete(bytes("/cicd/.status/"), io.etcd.jetcd.options.DeleteOption.builder().isPrefix(true).build()),
                 "status records delete");
         assertDenied(kv.get(bytes("/cicd/.state/" + GROUP + "/"), GetOption.builder().isPrefix(true).build()), "state read");

@@ -21,6 +21,8 @@ import java.util.concurrent.TimeoutException;
  */
 public final class GroupMode {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GroupMode.class);
+
     private GroupMode() {
     }
 
@@ -39,7 +41,18 @@ public final class GroupMode {
                         + "starting runners that share the group's shards, or use another runner.group");
             }
         } else {
-            ShardSnapshot snap = ShardMembership.snapshot(etcd, s.group());
+            ShardSnapshot snap;
+            try {
+                snap = ShardMembership.snapshot(etcd, s.group());
+            } catch (RuntimeException e) {
+                if (!String.valueOf(e.getMessage()).contains("PERMISSION_DENIED")) {
+                    throw e;
+                }
+                LOG.warn("cannot check that group {} is not sharded: reading {}/{}/ is not permitted (grant the runner "
+                        + "read on it: deploy/etcd/roles.sh does); going on with one leader", s.group(),
+                        ShardMembership.DEFAULT_ROOT, s.group());
+                return;
+            }
             if (snap.shards() > 0) {
                 throw new ConfigException("runner.shards: group " + s.group() + " is sharded (" + snap.shards()
                         + " shards, key " + ShardMembership.DEFAULT_ROOT + "/" + s.group() + "/config, "
