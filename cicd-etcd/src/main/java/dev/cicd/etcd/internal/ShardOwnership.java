@@ -2,9 +2,11 @@ package dev.cicd.etcd.internal;
 
 import io.etcd.jetcd.Client;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -187,16 +189,26 @@ final class ShardOwnership {
         for (Map.Entry<Integer, Long> d : Map.copyOf(toDelete).entrySet()) {
             delete(d.getKey(), d.getValue());
         }
+        List<Integer> free = new ArrayList<>();
         for (int s = 0; s < shards; s++) {
             boolean mine = runnerId.equals(assigned[s]);
             if (mine && !held.containsKey(s) && view.owner(s) == null && leaseGone == null) {
-                take(s);
+                free.add(s);
             } else if (!mine && held.containsKey(s) && !releasing.contains(s)) {
                 long rev = held.get(s);
                 releasing.add(s);
                 LOG.info("{}: shard {} is assigned to {} now; revoking", description, s, assigned[s]);
                 int shard = s;
                 notifier.revoking(shard, () -> releaseSignal.released(shard, rev));
+            }
+        }
+        if (!free.isEmpty()) {
+            for (ShardOwnerOps.Attempt a : ops.takeAll(free, lease.id())) {
+                if (a.failure() != null) {
+                    writeFailed(a.failure(), "taking shard " + a.shard());
+                } else {
+                    took(a.shard(), a.taken());
+                }
             }
         }
     }
@@ -246,14 +258,8 @@ final class ShardOwnership {
         assigned = next;
     }
 
-    private void take(int shard) {
-        ShardOwnerOps.Taken t;
-        try {
-            t = ops.take(shard, lease.id());
-        } catch (RuntimeException e) {
-            writeFailed(e, "taking shard " + shard);
-            return;
-        }
+    /** What trying to take {@code shard} found: taken, or held by another (whose key it now knows). */
+    private void took(int shard, ShardOwnerOps.Taken t) {
         if (t.created()) {
             held.put(shard, t.createRevision());
             view.created(shard, runnerId, t.createRevision());
