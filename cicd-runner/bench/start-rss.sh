@@ -41,25 +41,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-tar -xzf "$tarball" -C "$work"
-home=$(ls -d "$work"/cicd-*/)
-export CICD_CDS_DIR=$work/cds
-
-read -r port peer < <(python3 -c '
-import socket
-ss = [socket.socket() for _ in range(2)]
-for s in ss: s.bind(("127.0.0.1", 0))
-print(*(s.getsockname()[1] for s in ss))')
-ep=http://127.0.0.1:$port
-etcd --name bench --data-dir "$work/etcd" --listen-client-urls "$ep" --advertise-client-urls "$ep" \
-  --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
-  --initial-cluster "bench=http://127.0.0.1:$peer" > "$work/etcd.log" 2>&1 &
-etcd_pid=$!
-for i in $(seq 1 100); do
-  etcdctl --endpoints "$ep" endpoint health >/dev/null 2>&1 && break
-  [ "$i" = 100 ] && { echo "etcd did not start: $work/etcd.log" >&2; exit 2; }
-  sleep 0.1
-done
+. "$(dirname "$0")/lib.sh"
+unpack_dist "$work" "$tarball"
+start_etcd "$work"
 echo ': {{ data.i | sh }}' > "$work/plan.peb"
 
 # cicd VARIANT ARGS...: the variant's way of running a command
