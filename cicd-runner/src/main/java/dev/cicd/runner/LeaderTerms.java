@@ -96,9 +96,8 @@ final class LeaderTerms implements AutoCloseable {
         failure.set(null);
         Pipeline t = pipeline;
         term.set(t);
-        Thread watcher = new Thread(() -> reportWatching(t), "cicd-watching");
-        watcher.setDaemon(true);
-        watcher.start();
+        TermStatus.reportWatching(t, LOG, "as leader of group " + config.runner().group(),
+                config.watches().stream().flatMap(w -> w.fullKeys().stream()).toList());
         HaltedWatchRestarter restarter = new HaltedWatchRestarter(term, pipelines, election::isLeader,
                 metrics::restarted);
         this.restarter = restarter;
@@ -120,16 +119,6 @@ final class LeaderTerms implements AutoCloseable {
             }
         };
     }
-
-    private void reportWatching(Pipeline t) {
-        if (TermStatus.awaitWatching(t, Duration.ofMinutes(5))) {
-            long sinceStart = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
-            LOG.info("watching {} watch(es) as leader of group {} ({} ms after JVM start): {}",
-                    config.watches().size(), config.runner().group(), sinceStart,
-                    config.watches().stream().flatMap(w -> w.fullKeys().stream()).toList());
-        }
-    }
-
 
     /** Ends the current term (its pipeline closes gracefully) and stops campaigning. */
     @Override

@@ -222,7 +222,8 @@ final class ShardedTerms implements ShardListener, AutoCloseable {
             failure.accept(null);
             LOG.info("runner {} carries out {} shard(s) of {} of group {}: {}", membership.runnerId(), next.size(),
                     membership.shards(), membership.group(), next);
-            reportWatching(p, next.size());
+            TermStatus.reportWatching(p, LOG, "with " + next.size() + " shard(s) of group " + membership.group(),
+                    next);
         } catch (RuntimeException e) {
             failure.accept("the pipeline of shards " + next + " did not start: " + e.getMessage());
             LOG.error("the pipeline of shards {} did not start; trying again in 2 s", next, e);
@@ -239,18 +240,6 @@ final class ShardedTerms implements ShardListener, AutoCloseable {
                 }
             }
         }
-    }
-
-    private void reportWatching(Pipeline p, int shards) {
-        Thread t = new Thread(() -> {
-            if (TermStatus.awaitWatching(p, Duration.ofMinutes(5))) {
-                LOG.info("watching {} watch(es) with {} shard(s) of group {} ({} ms after JVM start)",
-                        p.stats().size(), shards, membership.group(),
-                        java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime());
-            }
-        }, "cicd-watching");
-        t.setDaemon(true);
-        t.start();
     }
 
     private void stopCurrent(boolean abortIt) {

@@ -55,4 +55,19 @@ final class TermStatus {
         }
         return true;
     }
+
+    /**
+     * On a daemon thread: once every watch of the pipeline watches (within 5 minutes), logs
+     * "watching N watch(es) {@code how} (T ms after JVM start)" followed by {@code what}.
+     */
+    static void reportWatching(Pipeline pipeline, org.slf4j.Logger log, String how, Object what) {
+        Thread t = new Thread(() -> {
+            if (awaitWatching(pipeline, Duration.ofMinutes(5))) {
+                log.info("watching {} watch(es) {} ({} ms after JVM start): {}", pipeline.stats().size(), how,
+                        java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime(), what);
+            }
+        }, "cicd-watching");
+        t.setDaemon(true);
+        t.start();
+    }
 }
