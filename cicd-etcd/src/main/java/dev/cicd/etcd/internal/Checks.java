@@ -94,4 +94,18 @@ public final class Checks {
         }
         return new byte[] {0};
     }
+
+    /**
+     * Whether etcd refused a request for lack of permission (auth enabled, the role does not grant it), as
+     * either client reports it.
+     */
+    public static boolean isPermissionDenied(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            String m = String.valueOf(c.getMessage());
+            if (m.contains("PERMISSION_DENIED") || m.contains("permission denied")) {
+                return true;
+            }
+        }
+        return false;
+    }
 }

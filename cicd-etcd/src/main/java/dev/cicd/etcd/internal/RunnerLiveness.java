@@ -58,7 +58,7 @@ public final class RunnerLiveness {
             }
             failingSince = -1;
         } catch (CicdException e) {
-            if (isPermissionDenied(e)) {
+            if (Checks.isPermissionDenied(e)) {
                 off = true;
                 LOG.warn("cannot tell whether {} is alive: reading {} is not permitted; waiting without that check",
                         who(), dir);
@@ -86,15 +86,5 @@ public final class RunnerLiveness {
 
     private String who() {
         return runnerGroup == null ? "runner of any group" : "runner of group " + runnerGroup;
-    }
-
-    private static boolean isPermissionDenied(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            String m = String.valueOf(c.getMessage());
-            if (m.contains("PERMISSION_DENIED") || m.contains("permission denied")) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -94,15 +94,15 @@ public final class ShardedState {
                         GetOption.builder().isPrefix(true).withKeysOnly(true).build()),
                 Op.get(Etcd.bytes(keys.checkpoint(watch)), GetOption.DEFAULT),
                 Op.get(Etcd.bytes(keys.recordedDir(watch)), GetOption.builder().isPrefix(true).withKeysOnly(true).build()));
-        OptionalLong origin = number(r.getGetResponses().get(0).getKvs());
+        OptionalLong origin = Etcd.revisionIn(r.getGetResponses().get(0).getKvs());
         if (origin.isEmpty()) {
-            OptionalLong unsharded = number(r.getGetResponses().get(3).getKvs());
+            OptionalLong unsharded = Etcd.revisionIn(r.getGetResponses().get(3).getKvs());
             origin = OptionalLong.of(createOrigin(watch, unsharded.orElse(r.getHeader().getRevision())));
         }
         Map<Integer, Long> checkpoints = new HashMap<>();
         for (KeyValue kv : r.getGetResponses().get(1).getKvs()) {
             String key = Etcd.text(kv.getKey());
-            checkpoints.put(shardIn(key, keys.shardCheckpointDir(watch)), number(List.of(kv)).getAsLong());
+            checkpoints.put(shardIn(key, keys.shardCheckpointDir(watch)), Etcd.revisionIn(kv));
         }
         Map<Integer, Long> from = new TreeMap<>();
         for (int s : owned) {
@@ -148,7 +148,7 @@ public final class ShardedState {
                 Op.put(key, Etcd.bytes(Long.toString(revision)), PutOption.DEFAULT)),
                 List.of(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0))), false);
         TxnResponse r = ops.read("reading the shard origin of watch " + watch, Op.get(key, GetOption.DEFAULT));
-        return number(r.getGetResponses().get(0).getKvs()).orElseThrow(() -> new CicdException(
+        return Etcd.revisionIn(r.getGetResponses().get(0).getKvs()).orElseThrow(() -> new CicdException(
                 CicdException.Code.SOURCE, keys.shardOrigin(watch) + " vanished right after it was written"));
     }
 
@@ -308,9 +308,5 @@ public final class ShardedState {
         } catch (NumberFormatException e) {
             throw new CicdException(CicdException.Code.SOURCE, key + " is not a shard's checkpoint key", e);
         }
-    }
-
-    private static OptionalLong number(List<KeyValue> kvs) {
-        return Etcd.revisionIn(kvs);
     }
 }

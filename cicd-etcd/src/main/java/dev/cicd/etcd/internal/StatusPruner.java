@@ -161,7 +161,7 @@ public final class StatusPruner {
                         Op.get(Etcd.bytes(keys.shardCheckpointDir(watch)), GetOption.builder().isPrefix(true).build()))
                 .commit(), requestTimeout, () -> "counting the status records of watch " + watch);
         OptionalLong checkpoint = shards > 0 ? lowestShard(read.getGetResponses().get(2).getKvs(),
-                read.getGetResponses().get(3).getKvs()) : checkpoint(read.getGetResponses().get(0).getKvs());
+                read.getGetResponses().get(3).getKvs()) : Etcd.revisionIn(read.getGetResponses().get(0).getKvs());
         long stored = read.getGetResponses().get(1).getCount();
         int limit = PrunePlan.toList(stored, maxPerWatch, MAX_PER_ROUND);
         if (limit == 0 || checkpoint.isEmpty()) {
@@ -212,20 +212,16 @@ public final class StatusPruner {
     private OptionalLong lowestShard(List<KeyValue> origin, List<KeyValue> checkpoints) {
         long lowest = Long.MAX_VALUE;
         for (KeyValue kv : checkpoints) {
-            lowest = Math.min(lowest, checkpoint(List.of(kv)).getAsLong());
+            lowest = Math.min(lowest, Etcd.revisionIn(kv));
         }
         if (checkpoints.size() < shards) {
-            OptionalLong o = checkpoint(origin);
+            OptionalLong o = Etcd.revisionIn(origin);
             if (o.isEmpty()) {
                 return OptionalLong.empty();
             }
             lowest = Math.min(lowest, o.getAsLong());
         }
         return OptionalLong.of(lowest);
-    }
-
-    private static OptionalLong checkpoint(List<KeyValue> kvs) {
-        return Etcd.revisionIn(kvs);
     }
 
     /** Stops the background thread; records are pruned again by the next runner (or expire). */

@@ -3,6 +3,7 @@ package dev.cicd.runner.internal.wiring;
 import dev.cicd.etcd.LeaderElection;
 import dev.cicd.etcd.ShardMembership;
 import dev.cicd.etcd.ShardSnapshot;
+import dev.cicd.etcd.internal.Checks;
 import dev.cicd.runner.ConfigException;
 import dev.cicd.runner.RunnerSettings;
 import io.etcd.jetcd.ByteSequence;
@@ -45,7 +46,7 @@ public final class GroupMode {
             try {
                 snap = ShardMembership.snapshot(etcd, s.group());
             } catch (RuntimeException e) {
-                if (!String.valueOf(e.getMessage()).contains("PERMISSION_DENIED")) {
+                if (!Checks.isPermissionDenied(e)) {
                     throw e;
                 }
                 LOG.warn("cannot check that group {} is not sharded: reading {}/{}/ is not permitted (grant the runner "
