@@ -1,5 +1,6 @@
 package dev.cicd.etcd;
 
+import dev.cicd.core.CicdException;
 import dev.cicd.etcd.internal.Etcd;
 import dev.cicd.etcd.internal.Fence;
 import dev.cicd.etcd.internal.ShardedState;
@@ -94,6 +95,20 @@ public final class EtcdState {
                     + "use store(shards)");
         }
         return store;
+    }
+
+    /**
+     * Of a sharded group: makes sure each watch has its origin (where shards without a checkpoint start),
+     * writing it when missing. Call before joining the group, so that a value put once this runner is up is
+     * never below the origin.
+     *
+     * @throws CicdException {@code SOURCE} when etcd cannot be read or written
+     */
+    public void prepareShards(java.util.Collection<String> watches) {
+        if (membership == null) {
+            throw new IllegalStateException("the state of group " + group() + " is not sharded");
+        }
+        watches.forEach(w -> ShardedState.ensureOrigin(ops, w));
     }
 
     /**

@@ -144,6 +144,24 @@ class ShardedStateTest {
     }
 
     @Test
+    void aValuePutOnceARunnerIsUpIsAboveTheOriginHoweverLateItsPipelineLoads() throws Exception {
+        String root = uniquePrefix("sharded");
+        ShardRunner only = new ShardRunner(etcd.newClient(), root, GROUP, "runner-1", TTL, S).start();
+        try {
+            EtcdState state = state(only, root + "/state", root + "/status");
+            state.prepareShards(List.of("w")); // as the runner does before it joins the group
+            long put = etcd.client().getKVClient().put(Etcd.bytes(root + "/w/k"), Etcd.bytes("v")).get(5, TimeUnit.SECONDS)
+                    .getHeader().getRevision();
+            assertTrue(Recording.await(WAIT, () -> only.membership.owned().size() == S));
+            StateStore late = state.store(Set.of(1));
+            assertTrue(late.load("w").checkpoint().getAsLong() < put, "the pipeline resumes below the put");
+            assertTrue(late.owns("w", List.of(targetOf(1)), put), "so the value put before it loaded is carried out");
+        } finally {
+            only.close();
+        }
+    }
+
+    @Test
     void aGroupSwitchedToShardsStartsItsShardsWhereItsLeaderStopped() throws Exception {
         String root = uniquePrefix("sharded");
         etcd.client().getKVClient().put(Etcd.bytes(root + "/state/checkpoint/w"), Etcd.bytes("7")).get();

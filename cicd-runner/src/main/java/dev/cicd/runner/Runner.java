@@ -188,6 +188,7 @@ public final class Runner implements AutoCloseable {
         }
         if (shardedTerms != null) {
             metrics.shards(membership::stats);
+            state.prepareShards(specs.stream().map(WatchSpec::name).toList()); // before joining: see its javadoc
             shardedTerms.start();
             started = true;
             LOG.info("runner {} started: group {} of {} shards, {} watch(es), etcd {}, joining the group", s.id(),

@@ -96,8 +96,7 @@ public final class ShardedState {
                 Op.get(Etcd.bytes(keys.recordedDir(watch)), GetOption.builder().isPrefix(true).withKeysOnly(true).build()));
         OptionalLong origin = Etcd.revisionIn(r.getGetResponses().get(0).getKvs());
         if (origin.isEmpty()) {
-            OptionalLong unsharded = Etcd.revisionIn(r.getGetResponses().get(3).getKvs());
-            origin = OptionalLong.of(createOrigin(watch, unsharded.orElse(r.getHeader().getRevision())));
+            origin = OptionalLong.of(ensureOrigin(ops, watch));
         }
         Map<Integer, Long> checkpoints = new HashMap<>();
         for (KeyValue kv : r.getGetResponses().get(1).getKvs()) {
@@ -141,9 +140,22 @@ public final class ShardedState {
         return new StateStore.WatchState(OptionalLong.of(lowest), above);
     }
 
-    /** Writes the watch's origin unless another runner did first; returns the stored one. */
-    private long createOrigin(String watch, long revision) {
+    /**
+     * The watch's origin, written first when it has none (create-only, so the first runner's stands): the
+     * group's one-leader checkpoint when there is one, else the revision etcd is at. A runner calls it for
+     * each watch before it joins the group, so that every value put once a runner of the group is up lies
+     * above the origin, whenever the pipelines start.
+     */
+    public static long ensureOrigin(StateOps ops, String watch) {
+        StateKeys keys = ops.keys();
         ByteSequence key = Etcd.bytes(keys.shardOrigin(watch));
+        TxnResponse now = ops.read("reading the shard origin of watch " + watch, Op.get(key, GetOption.DEFAULT),
+                Op.get(Etcd.bytes(keys.checkpoint(watch)), GetOption.DEFAULT));
+        OptionalLong stored = Etcd.revisionIn(now.getGetResponses().get(0).getKvs());
+        if (stored.isPresent()) {
+            return stored.getAsLong();
+        }
+        long revision = Etcd.revisionIn(now.getGetResponses().get(1).getKvs()).orElse(now.getHeader().getRevision());
         ops.write("writing the shard origin of watch " + watch, lease -> List.of(
                 Op.put(key, Etcd.bytes(Long.toString(revision)), PutOption.DEFAULT)),
                 List.of(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0))), false);
