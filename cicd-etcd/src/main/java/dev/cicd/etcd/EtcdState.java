@@ -76,7 +76,7 @@ public final class EtcdState {
         this.pruner = new StatusPruner(b.client, keys, b.statusMaxPerWatch, b.maxTxnOps, fence, b.requestTimeout,
                 b.pruneDelay, membership == null ? 0 : membership.shards());
         this.ops = new StateOps(b.client, b.group, keys, runnerId, b.statusTtl, b.requestTimeout, b.retryFor, fence,
-                b.clock, pruner);
+                b.clock, pruner, b.maxTxnOps);
         this.store = membership == null ? new EtcdStateStore(ops, b.maxTxnOps, null) : null;
     }
 

@@ -77,9 +77,14 @@ public final class StateOps {
     }
 
     private final StatusPruner pruner;
+    /** Fingerprint reads, folded into transactions when many are asked for at once (a catch-up). */
+    private final CoalescedGets gets;
+    /** Transactions of fingerprint reads out at once. */
+    private static final int CONCURRENT_READS = 4;
 
     public StateOps(Client client, String group, StateKeys keys, String runnerId, Duration statusTtl,
-            Duration requestTimeout, Duration retryBudget, Fence fence, Clock clock, StatusPruner pruner) {
+            Duration requestTimeout, Duration retryBudget, Fence fence, Clock clock, StatusPruner pruner,
+            int maxTxnOps) {
         this.client = Objects.requireNonNull(client, "client");
         this.group = group;
         this.keys = keys;
@@ -89,6 +94,7 @@ public final class StateOps {
         this.fence = fence;
         this.clock = clock;
         this.pruner = Objects.requireNonNull(pruner, "pruner");
+        this.gets = new CoalescedGets(client.getKVClient(), maxTxnOps, CONCURRENT_READS);
         this.leases = new StatusLeases(client, statusTtl, requestTimeout);
         this.progress = new ProgressWrites(client, keys, runnerId, fence, requestTimeout, leases::current,
                 leases::forget);
@@ -159,10 +165,8 @@ public final class StateOps {
     }
 
     private Optional<String> get(String key, String what) {
-        GetResponse r = retrying(what, () -> Etcd.await(client.getKVClient().get(Etcd.bytes(key)), requestTimeout,
-                () -> what + " (" + key + ")"));
-        List<KeyValue> kvs = r.getKvs();
-        return kvs.isEmpty() ? Optional.empty() : Optional.of(Etcd.text(kvs.get(0).getValue()));
+        return retrying(what, () -> Etcd.await(gets.get(Etcd.bytes(key)), requestTimeout, () -> what + " (" + key + ")"))
+                .map(kv -> Etcd.text(kv.getValue()));
     }
 
     // ---------------------------------------------------------------- writes
