@@ -76,6 +76,16 @@ public interface StateStore extends Deduplicator {
     }
 
     /**
+     * The least time between two {@link #commit}s carrying checkpoints (and {@code latest} records), for a
+     * store whose checkpoint write costs more than a batch's own: meanwhile batches carry only outcomes,
+     * fingerprints and marks, and the checkpoint follows once the interval is over (and when the pipeline
+     * stops). Default: zero (whenever no other batch carrying them is in flight).
+     */
+    default java.time.Duration checkpointInterval() {
+        return java.time.Duration.ZERO;
+    }
+
+    /**
      * A watch's stored state.
      *
      * @param checkpoint  every revision up to and including it has a recorded outcome; empty when the

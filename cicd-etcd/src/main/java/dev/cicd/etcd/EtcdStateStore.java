@@ -84,12 +84,21 @@ public final class EtcdStateStore implements StateStore {
     }
 
     /**
-     * etcd's limit; half of it for a sharded group, whose batch also moves the checkpoint of each shard it
-     * touches (two more operations for an entry that counts at least two).
+     * etcd's limit. (A sharded group's batch writes what a one-leader group's does, but its checkpoints
+     * per shard go separately, at most once a second.)
      */
     @Override
     public int maxOpsPerCommit() {
-        return shards == null ? maxTxnOps : maxTxnOps / 2;
+        return maxTxnOps;
+    }
+
+    /**
+     * A second for a sharded group, whose checkpoint is one per shard (up to 64 puts and as many mark
+     * removals, where its batch of outcomes writes two keys per outcome); none for a one-leader group.
+     */
+    @Override
+    public java.time.Duration checkpointInterval() {
+        return shards == null ? java.time.Duration.ZERO : ShardedState.CHECKPOINT_INTERVAL;
     }
 
     /**

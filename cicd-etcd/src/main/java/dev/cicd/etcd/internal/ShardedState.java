@@ -44,17 +44,21 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #commit} writes a batch in one transaction that compares the ownership key of every shard it
  * touches (their create revisions are the fencing tokens): a runner whose shard moved on writes nothing.
- * The watch's new checkpoint goes to each touched shard; the owned shards the batch did not touch get it
- * by separate transactions, at most once a second per watch (best-effort: a shard left behind only
- * replays more, its marks keep recorded events from running twice). The watch's {@code latest} record is
- * replaced only by a newer one ({@link StateOps#latestPutIfNewer}): runners record side by side.
+ * Each outcome gets a mark of its shard; the watch's checkpoint (carried by a batch at most once per
+ * {@link #CHECKPOINT_INTERVAL}, see {@link StateStore#checkpointInterval()}) goes to every owned shard behind
+ * it by separate fenced transactions, which also remove the marks it passes. Writing it with each batch
+ * cost a put and a mark removal per touched shard, about one of each per outcome in a catch-up; a shard
+ * left behind only replays more, its marks keep recorded events from running twice. The watch's
+ * {@code latest} record is replaced only by a newer one ({@link StateOps#latestPutIfNewer}): runners record
+ * side by side.
  */
 public final class ShardedState {
 
     private static final Logger LOG = LoggerFactory.getLogger(ShardedState.class);
     /** Shards per checkpoint-only transaction: 2 ops and 1 compare each, well below etcd's 128. */
     static final int SHARDS_PER_TXN = 40;
-    private static final long REFRESH_EVERY_NANOS = 1_000_000_000L;
+    /** The least time between two writes of a watch's shard checkpoints ({@link StateStore#checkpointInterval()}). */
+    public static final java.time.Duration CHECKPOINT_INTERVAL = java.time.Duration.ofSeconds(1);
 
     private final StateOps ops;
     private final StateKeys keys;
@@ -66,7 +70,6 @@ public final class ShardedState {
     private final Map<String, Map<Integer, Long>> loaded = new ConcurrentHashMap<>();
     /** Per watch, per owned shard: the checkpoint written last by this pipeline. Guarded by itself. */
     private final Map<String, Map<Integer, Long>> written = new HashMap<>();
-    private final Map<String, Long> lastRefresh = new ConcurrentHashMap<>();
 
     public ShardedState(StateOps ops, int shards, Set<Integer> owned, IntFunction<Optional<Fence.Token>> tokens) {
         this.ops = ops;
@@ -192,72 +195,38 @@ public final class ShardedState {
                             + batch.entries().get(0).outcome().revision() + " of watch "
                             + batch.entries().get(0).outcome().watch() + " (shards " + all + ")";
             List<Cmp> fence = fence(all, what);
-            Map<String, Map<Integer, Long>> moves = moves(touched, batch.checkpoints());
             boolean ok = ops.write(what, lease -> {
                 List<Op> list = new ArrayList<>();
                 for (StateStore.Entry e : batch.entries()) {
                     Outcome o = e.outcome();
                     list.add(ops.statusPut(o, lease));
-                    Long cp = moves.get(o.watch()).get(shardOf(e.targets()));
-                    if (cp == null || o.revision() > cp) {
-                        list.add(Op.put(Etcd.bytes(keys.shardRecorded(o.watch(), shardOf(e.targets()), o.revision())),
-                                ByteSequence.EMPTY, PutOption.DEFAULT));
-                    }
+                    list.add(Op.put(Etcd.bytes(keys.shardRecorded(o.watch(), shardOf(e.targets()), o.revision())),
+                            ByteSequence.EMPTY, PutOption.DEFAULT));
                 }
                 appliedTo.forEach((target, e) -> list.add(ops.putApplied(target, e.outcome())));
                 batch.latest().values().forEach(o -> list.add(ops.latestPutIfNewer(o)));
-                moves.forEach((w, m) -> m.forEach((s, cp) -> list.addAll(checkpointOps(w, s, cp))));
                 return list;
             }, fence, true);
             if (!ok) {
                 throw refused(all, what);
             }
-            moves.forEach((w, m) -> m.forEach((s, cp) -> wrote(w, s, cp)));
             ops.committed(batch);
         }
-        batch.checkpoints().forEach((w, cp) -> refresh(w, cp, touched.getOrDefault(w, new TreeSet<>()),
-                batch.entries().isEmpty()));
+        batch.checkpoints().forEach(this::refresh);
     }
 
     /**
-     * Per watch, the touched shards whose checkpoint the batch moves forward: the pipeline's checkpoint is
-     * the lowest of its shards', so it may lie below a shard's own, which must never go back.
+     * The watch's checkpoint for the owned shards behind it, in transactions of {@link #SHARDS_PER_TXN}
+     * shards, each fenced by its shards; a refused one is logged (that shard moved on; its new owner goes on
+     * from what it finds). A shard's checkpoint only moves forward: the pipeline's checkpoint is the lowest
+     * of its shards', which may lie below a shard's own.
      */
-    private Map<String, Map<Integer, Long>> moves(Map<String, SortedSet<Integer>> touched, Map<String, Long> cps) {
-        Map<String, Map<Integer, Long>> out = new LinkedHashMap<>();
-        synchronized (written) {
-            touched.forEach((w, ss) -> {
-                Map<Integer, Long> m = new TreeMap<>();
-                Long cp = cps.get(w);
-                Map<Integer, Long> before = written.getOrDefault(w, Map.of());
-                for (int s : ss) {
-                    if (cp != null && cp > before.getOrDefault(s, Long.MIN_VALUE)) {
-                        m.put(s, cp);
-                    }
-                }
-                out.put(w, m);
-            });
-        }
-        return out;
-    }
-
-    /**
-     * The watch's checkpoint for the owned shards not written with the batch, at most once a second (always
-     * for a batch of checkpoints alone), in transactions of {@link #SHARDS_PER_TXN} shards, each fenced by its
-     * shards; a refused one is logged (that shard moved on; its new owner goes on from what it finds).
-     */
-    private void refresh(String watch, long cp, Set<Integer> done, boolean always) {
-        long now = System.nanoTime();
-        Long last = lastRefresh.get(watch);
-        if (!always && last != null && now - last < REFRESH_EVERY_NANOS) {
-            return;
-        }
-        lastRefresh.put(watch, now);
+    private void refresh(String watch, long cp) {
         List<Integer> behind = new ArrayList<>();
         synchronized (written) {
             Map<Integer, Long> w = written.getOrDefault(watch, Map.of());
             for (int s : owned) {
-                if (!done.contains(s) && w.getOrDefault(s, Long.MIN_VALUE) < cp) {
+                if (w.getOrDefault(s, Long.MIN_VALUE) < cp) {
                     behind.add(s);
                 }
             }

@@ -67,6 +67,9 @@ final class Recorder {
     private int inFlight;
     /** Whether the batch carrying checkpoints is in flight. Guarded by {@link #queue}. */
     private boolean checkpointsInFlight;
+    /** {@link StateStore#checkpointInterval()}, and when the last batch carrying checkpoints started. */
+    private final long checkpointEveryNanos;
+    private long checkpointsAt;
     private Thread thread;
     private java.util.concurrent.ExecutorService committers;
     private boolean stopping;
@@ -86,6 +89,8 @@ final class Recorder {
         this.onRecorded = onRecorded;
         this.maxOps = Math.max(1, state.maxOpsPerCommit());
         this.maxInFlight = Math.max(1, state.maxConcurrentCommits());
+        this.checkpointEveryNanos = Math.max(0, state.checkpointInterval().toNanos());
+        this.checkpointsAt = System.nanoTime() - checkpointEveryNanos;
     }
 
     /**
@@ -176,17 +181,21 @@ final class Recorder {
         synchronized (queue) {
             while (true) {
                 boolean slot = inFlight < maxInFlight;
+                long untilCheckpoints = stopping ? 0 : checkpointsAt + checkpointEveryNanos - System.nanoTime();
                 if (slot && !queue.isEmpty()) {
-                    boolean checkpoints = !checkpointsInFlight;
+                    boolean checkpoints = !checkpointsInFlight && untilCheckpoints <= 0;
                     return started(take(checkpoints), checkpoints);
                 }
-                if (slot && !checkpointsInFlight && !behind.isEmpty()) {
+                if (slot && !checkpointsInFlight && !behind.isEmpty() && untilCheckpoints <= 0) {
                     return started(List.of(), true);
                 }
                 if (stopping && queue.isEmpty() && inFlight == 0 && behind.isEmpty()) {
                     return null;
                 }
                 long wait = nextAdvance - System.nanoTime();
+                if (!behind.isEmpty() && untilCheckpoints > 0) {
+                    wait = Math.min(wait, untilCheckpoints);
+                }
                 if (wait <= 0) {
                     nextAdvance = System.nanoTime() + ADVANCE_EVERY_NANOS;
                     if (slot && !checkpointsInFlight && !stopping) {
@@ -216,6 +225,7 @@ final class Recorder {
             return new Work(batch, false, Set.of(), Map.of());
         }
         checkpointsInFlight = true;
+        checkpointsAt = System.nanoTime();
         Set<WatchProgress> watches = new HashSet<>(behind);
         behind.clear();
         Map<WatchProgress, Outcome> latest = new LinkedHashMap<>(unpublished);
