@@ -26,6 +26,16 @@ public interface Action {
     }
 
     /**
+     * Whether {@link #targets} may name targets of its own. False for an action that never does (its
+     * events' targets are then the watch's target expression or the key): a sharded runner can tell an
+     * event of such a watch without a target expression is another runner's from its key alone, without
+     * rendering it. Default: true (always render). A wrapping action must pass its delegate's answer on.
+     */
+    default boolean namesTargets() {
+        return true;
+    }
+
+    /**
      * Whether the action decides "in sync" itself by comparing with the live state of its targets
      * (a Kubernetes {@code setImage} whose image is already rolled out). When true the pipeline does not
      * skip a plan because an earlier plan had the same text: the action is always asked.

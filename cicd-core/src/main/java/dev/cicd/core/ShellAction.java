@@ -127,6 +127,12 @@ public final class ShellAction implements Action, AutoCloseable {
         return new Builder();
     }
 
+    /** Never: a script's events have the watch's targets (its target expression, or the key). */
+    @Override
+    public boolean namesTargets() {
+        return false;
+    }
+
     /** The command line for a plan file: the configured command with {@code {plan}} replaced. */
     public List<String> commandFor(Path planFile) {
         String path = planFile.toAbsolutePath().toString();

@@ -144,6 +144,78 @@ class OwnedEventsTest {
         assertEquals(30, p.stats("w").dropped(), "passed events count as dropped");
     }
 
+    /** Renders through {@code inner}, counting the events rendered. */
+    private static Renderer counting(Renderer inner, List<String> rendered) {
+        return (spec, event, keys) -> {
+            rendered.add(event.key());
+            return inner.render(spec, event, keys);
+        };
+    }
+
+    /** An action that never names targets (a script's kind): its events' target is the key. */
+    private static Action script(List<String> ran) {
+        return new Action() {
+            @Override
+            public ActionResult execute(Plan plan, ActionContext context) {
+                ran.add(plan.event().key());
+                return ActionResult.applied("");
+            }
+
+            @Override
+            public boolean namesTargets() {
+                return false;
+            }
+        };
+    }
+
+    private Pipeline keyPerTarget(Action action, StateStore state, Renderer renderer, Recorder sink) {
+        Pipeline p = Pipeline.builder().source(source).renderer(renderer).sink(sink).workDir(tmp.resolve("keys"))
+                .parallelism(4).state(state).action("a", action).closeTimeout(Duration.ofMillis(300))
+                .watch(WatchSpec.builder("w").prefix("/w").template("t").action("a").dedupe(false).build())
+                .build();
+        pipelines.add(p);
+        p.start();
+        return p;
+    }
+
+    @Test
+    void anotherRunnersEventWhoseTargetIsItsKeyIsPassedWithoutBeingRendered() throws Exception {
+        List<String> rendered = new CopyOnWriteArrayList<>();
+        List<String> ran = new CopyOnWriteArrayList<>();
+        PartStore evens = new PartStore(key -> Integer.parseInt(key.substring(key.lastIndexOf('/') + 2)) % 2 == 0);
+        Recorder sink = new Recorder();
+        Pipeline p = keyPerTarget(script(ran), evens, counting(Templates.of("t", "{{ value }}"), rendered), sink);
+        for (int i = 0; i < 20; i++) {
+            source.put("/w/t" + i, "v" + i);
+        }
+        sink.await(10, WAIT);
+        assertTrue(source.awaitDelivered(WAIT));
+        assertTrue(p.awaitIdle(WAIT));
+        List<String> evenKeys = new ArrayList<>();
+        for (int i = 0; i < 20; i += 2) {
+            evenKeys.add("/w/t" + i);
+        }
+        assertEquals(evenKeys, rendered, "only this runner's events are rendered");
+        assertEquals(evenKeys, ran.stream().sorted((a, b) -> Integer.compare(
+                Integer.parseInt(a.substring(4)), Integer.parseInt(b.substring(4)))).toList());
+        assertEquals(10, p.stats("w").dropped(), "the others are passed");
+    }
+
+    @Test
+    void anEventOfAnActionThatMayNameTargetsIsRenderedBeforeItsOwnerIsKnown() throws Exception {
+        List<String> rendered = new CopyOnWriteArrayList<>();
+        PartStore none = new PartStore(t -> false);
+        Pipeline p = keyPerTarget((plan, ctx) -> ActionResult.applied(""), none,
+                counting(Templates.of("t", "{{ value }}"), rendered), new Recorder());
+        for (int i = 0; i < 5; i++) {
+            source.put("/w/t" + i, "v" + i);
+        }
+        assertTrue(source.awaitDelivered(WAIT));
+        assertTrue(p.awaitIdle(WAIT));
+        assertEquals(5, rendered.size(), "its targets are only known from the plan: " + rendered);
+        assertEquals(5, p.stats("w").dropped());
+    }
+
     private static void awaitCheckpoint(PartStore store, long last) throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (!store.inner.checkpoint("w").equals(OptionalLong.of(last)) && System.nanoTime() < deadline) {

@@ -144,6 +144,11 @@ public final class LeaderElection implements AutoCloseable {
             public boolean comparesLiveState() {
                 return action.comparesLiveState();
             }
+
+            @Override
+            public boolean namesTargets() {
+                return action.namesTargets();
+            }
         };
     }
 

@@ -69,6 +69,11 @@ final class WatchFeed implements Runnable {
     private final Set<Long> recordedAbove = new HashSet<>();
     private long lastRevision;
     private volatile boolean closing;
+    /**
+     * Whether an event's only target is its key (no target expression, an action that never names targets,
+     * no signature to check first): then whose event it is is known before rendering it.
+     */
+    private final boolean keyIsTarget;
 
     WatchFeed(WatchSpec spec, Action action, Path workDir, Renderer renderer, StateStore state, Clock clock,
             Executor executor, Downstream downstream) {
@@ -81,6 +86,7 @@ final class WatchFeed implements Runnable {
         this.executor = executor;
         this.downstream = downstream;
         this.progress = new WatchProgress(spec.name());
+        this.keyIsTarget = spec.target().isEmpty() && spec.verify().isEmpty() && !action.namesTargets();
     }
 
     /** Before start: resume after the stored checkpoint, with the keys as they were then. */
@@ -191,17 +197,17 @@ final class WatchFeed implements Runnable {
             downstream.dropped(e);
             return;
         }
+        if (keyIsTarget && !state.owns(spec.name(), List.of(e.key()), rev)) {
+            notOurs(e, List.of(e.key())); // not rendered: another runner's, and rendering changes nothing here
+            return;
+        }
         MDC.put("watch", spec.name());
         MDC.put("key", e.key());
         MDC.put("revision", Long.toString(rev));
         try {
             Job job = prepare(e);
             if (!state.owns(spec.name(), job.targets, rev)) {
-                progress.passed(rev);
-                progress.dropped.incrementAndGet();
-                LOG.debug("watch {}: revision {} of {} is not this runner's (targets {})", spec.name(), rev, e.key(),
-                        job.targets);
-                downstream.dropped(e);
+                notOurs(e, job.targets);
                 return;
             }
             progress.opened(rev);
@@ -214,6 +220,15 @@ final class WatchFeed implements Runnable {
             MDC.remove("key");
             MDC.remove("revision");
         }
+    }
+
+    /** Passes an event of another runner's shard (or at or below its shard's checkpoint). */
+    private void notOurs(TriggerEvent e, List<String> targets) {
+        progress.passed(e.modRevision());
+        progress.dropped.incrementAndGet();
+        LOG.debug("watch {}: revision {} of {} is not this runner's (targets {})", spec.name(), e.modRevision(), e.key(),
+                targets);
+        downstream.dropped(e);
     }
 
     /** Renders the plan and finds its targets; a failure decides the outcome (nothing will run). */

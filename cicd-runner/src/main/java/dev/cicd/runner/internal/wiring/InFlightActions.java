@@ -69,6 +69,11 @@ public final class InFlightActions {
             public boolean comparesLiveState() {
                 return action.comparesLiveState();
             }
+
+            @Override
+            public boolean namesTargets() {
+                return action.namesTargets();
+            }
         };
     }
 
