@@ -26,15 +26,9 @@ tarballs=("$@")
 work=$(mktemp -d "${TMPDIR:-/tmp}/cicd-catchup.XXXXXX")
 etcd_pid=
 declare -A pid=()
-cleanup() {
-  for r in "${!pid[@]}"; do kill "${pid[$r]}" 2>/dev/null || true; done
-  for r in "${!pid[@]}"; do wait "${pid[$r]}" 2>/dev/null || true; done
-  [ -n "$etcd_pid" ] && kill "$etcd_pid" 2>/dev/null && wait "$etcd_pid" 2>/dev/null || true
-  if [ "${KEEP:-}" = 1 ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 . "$(dirname "$0")/lib.sh"
+trap bench_cleanup EXIT
+trap 'exit 130' INT TERM
 
 stop_etcd() { kill "$etcd_pid"; wait "$etcd_pid" || true; etcd_pid=; }
 # ticks PID...: CPU time (user + system, 1/100 s) of the processes, summed

@@ -1,5 +1,15 @@
 # Shared by the bench scripts (sourced, not run).
 
+# bench_cleanup: on exit, stops the runners in the associative array pid and etcd ($etcd_pid), and removes $work
+# unless KEEP=1. A script sets work, etcd_pid= and declare -A pid=() first, then: trap bench_cleanup EXIT.
+bench_cleanup() {
+  local r
+  for r in "${!pid[@]}"; do kill "${pid[$r]}" 2>/dev/null || true; done
+  for r in "${!pid[@]}"; do wait "${pid[$r]}" 2>/dev/null || true; done
+  [ -n "$etcd_pid" ] && kill "$etcd_pid" 2>/dev/null && wait "$etcd_pid" 2>/dev/null || true
+  if [ "${KEEP:-}" = 1 ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
+}
+
 # unpack_dist WORK TARBALL: unpacks the distribution into WORK; sets home (its directory) and the CDS dir.
 unpack_dist() {
   tar -xzf "$2" -C "$1"

@@ -33,16 +33,10 @@ tarball=$(ls "$root"/cicd-runner/target/cicd-*.tar.gz 2>/dev/null | head -1)
 work=$(mktemp -d "${TMPDIR:-/tmp}/cicd-shards.XXXXXX")
 etcd_pid=
 declare -A pid=()
-cleanup() {
-  for r in "${!pid[@]}"; do kill "${pid[$r]}" 2>/dev/null || true; done
-  for r in "${!pid[@]}"; do wait "${pid[$r]}" 2>/dev/null || true; done
-  [ -n "$etcd_pid" ] && kill "$etcd_pid" 2>/dev/null && wait "$etcd_pid" 2>/dev/null || true
-  if [ "${KEEP:-}" = 1 ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
+trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 
-. "$(dirname "$0")/lib.sh"
 unpack_dist "$work" "$tarball"
 start_etcd "$work"
 

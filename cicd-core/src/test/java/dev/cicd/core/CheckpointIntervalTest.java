@@ -3,12 +3,12 @@ package dev.cicd.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cicd.core.support.OverInMemory;
 import dev.cicd.core.support.Recorder;
 import dev.cicd.core.support.Templates;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
@@ -29,8 +29,7 @@ class CheckpointIntervalTest {
     Path tmp;
 
     /** An in-memory store that keeps the checkpoints each commit carried. */
-    static final class SlowCheckpoints implements StateStore {
-        final InMemoryStateStore inner = new InMemoryStateStore();
+    static final class SlowCheckpoints extends OverInMemory {
         final List<Long> carried = new CopyOnWriteArrayList<>();
         private final Duration interval;
 
@@ -46,16 +45,6 @@ class CheckpointIntervalTest {
         @Override
         public int maxConcurrentCommits() {
             return 2;
-        }
-
-        @Override
-        public WatchState load(String watch) {
-            return inner.load(watch);
-        }
-
-        @Override
-        public Optional<String> lastApplied(String target) {
-            return inner.lastApplied(target);
         }
 
         @Override

@@ -5,6 +5,7 @@ import static dev.cicd.core.LanesTest.targeted;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cicd.core.support.OverInMemory;
 import dev.cicd.core.support.Recorder;
 import dev.cicd.core.support.Templates;
 import java.nio.file.Path;
@@ -12,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -43,8 +43,7 @@ class OwnedEventsTest {
     }
 
     /** An in-memory store owning the targets {@code owned} accepts. */
-    static final class PartStore implements StateStore {
-        final InMemoryStateStore inner = new InMemoryStateStore();
+    static final class PartStore extends OverInMemory {
         private final Predicate<String> owned;
 
         PartStore(Predicate<String> owned) {
@@ -54,21 +53,6 @@ class OwnedEventsTest {
         @Override
         public boolean owns(String watch, List<String> targets, long revision) {
             return owned.test(targets.get(0));
-        }
-
-        @Override
-        public WatchState load(String watch) {
-            return inner.load(watch);
-        }
-
-        @Override
-        public Optional<String> lastApplied(String target) {
-            return inner.lastApplied(target);
-        }
-
-        @Override
-        public void commit(Batch batch) {
-            inner.commit(batch);
         }
     }
 
