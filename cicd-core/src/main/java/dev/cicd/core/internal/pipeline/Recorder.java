@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,12 +56,10 @@ final class Recorder {
     private final int maxOps;
     private final int maxInFlight;
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
-    /** Per watch, the newest outcome recorded by a batch without checkpoints. Guarded by {@link #queue}. */
-    private final Map<WatchProgress, Outcome> unpublished = new LinkedHashMap<>();
+    /** The latest records the batches carrying checkpoints send. Guarded by {@link #queue}. */
+    private final LatestRecords latestRecords = new LatestRecords();
     /** Watches with outcomes written by batches without checkpoints since the last one with. Guarded by {@link #queue}. */
     private final Set<WatchProgress> behind = new HashSet<>();
-    /** Per watch, the revision of the latest record sent last. Guarded by {@link #queue}. */
-    private final Map<WatchProgress, Long> published = new HashMap<>();
     /** Guarded by {@link #queue}. */
     private int inFlight;
     /** Whether the batch carrying checkpoints is in flight. Guarded by {@link #queue}. */
@@ -228,32 +225,15 @@ final class Recorder {
         checkpointsAt = System.nanoTime();
         Set<WatchProgress> watches = new HashSet<>(behind);
         behind.clear();
-        Map<WatchProgress, Outcome> latest = new LinkedHashMap<>(unpublished);
-        unpublished.clear();
-        for (Pending p : batch) {
-            newer(latest, p.job().feed.progress, p.outcome());
-        }
-        latest.entrySet().removeIf(e -> e.getValue().revision() <= published.getOrDefault(e.getKey(), Long.MIN_VALUE));
-        latest.forEach((w, o) -> published.merge(w, o.revision(), Math::max));
-        return new Work(batch, true, watches, latest);
-    }
-
-    /** Under the queue's lock: an outcome written without its latest record, unless a newer one was sent. */
-    private void unpublished(WatchProgress watch, Outcome o) {
-        if (o.revision() > published.getOrDefault(watch, Long.MIN_VALUE)) {
-            newer(unpublished, watch, o);
-        }
-    }
-
-    private static void newer(Map<WatchProgress, Outcome> latest, WatchProgress watch, Outcome o) {
-        latest.merge(watch, o, (a, b) -> b.revision() >= a.revision() ? b : a);
+        return new Work(batch, true, watches,
+                latestRecords.take(batch.stream().map(p -> Map.entry(p.job().feed.progress, p.outcome())).toList()));
     }
 
     /** Under the queue's lock: the queued outcomes within the operation budget. */
     private List<Pending> take(boolean checkpoints) {
         List<Pending> batch = new ArrayList<>();
         Set<String> watches = new HashSet<>();
-        int ops = checkpoints ? 3 * unpublished.size() : 0;
+        int ops = checkpoints ? 3 * latestRecords.waiting() : 0;
         while (!queue.isEmpty()) {
             Pending p = queue.peekFirst();
             int cost = new StateStore.Entry(p.outcome(), p.job().targets).ops()
@@ -286,15 +266,12 @@ final class Recorder {
                 }
                 if (result == Result.RECORDED_AS_FAILED && !work.batch().isEmpty()) {
                     behind.addAll(work.behind());
-                    work.latest().forEach((w, o) -> {
-                        published.remove(w, o.revision());
-                        unpublished(w, o);
-                    });
+                    latestRecords.notSent(work.latest());
                 }
             } else if (result == Result.WRITTEN) {
                 for (Pending p : work.batch()) {
                     behind.add(p.job().feed.progress);
-                    unpublished(p.job().feed.progress, p.outcome());
+                    latestRecords.leftBehind(p.job().feed.progress, p.outcome());
                 }
             }
             queue.notifyAll();
@@ -338,7 +315,7 @@ final class Recorder {
                 recorded(retry);
                 synchronized (queue) {
                     behind.add(p.job().feed.progress);
-                    unpublished(p.job().feed.progress, small);
+                    latestRecords.leftBehind(p.job().feed.progress, small);
                 }
             } else {
                 LOG.error("watch {}: revision {} could not be recorded even as failed ({}); halting the watch",
