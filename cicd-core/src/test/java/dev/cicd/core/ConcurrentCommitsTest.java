@@ -1,5 +1,6 @@
 package dev.cicd.core;
 
+import dev.cicd.core.support.OverInMemory;
 import static dev.cicd.core.LanesTest.payloadOf;
 import static dev.cicd.core.LanesTest.targeted;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -13,7 +14,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
@@ -52,8 +52,7 @@ class ConcurrentCommitsTest {
      * {@link InMemoryStateStore} behind a random delay, up to four commits at once, a small operation
      * budget (many batches); checks on every commit what a crash right after it would leave.
      */
-    static final class ConcurrentStore implements StateStore {
-        final InMemoryStateStore inner = new InMemoryStateStore();
+    static final class ConcurrentStore extends OverInMemory {
         final AtomicInteger inFlight = new AtomicInteger();
         final AtomicInteger mostInFlight = new AtomicInteger();
         final List<String> violations = new CopyOnWriteArrayList<>();
@@ -62,16 +61,6 @@ class ConcurrentCommitsTest {
         private final Map<String, TreeSet<Long>> written = new HashMap<>();
         private final Map<String, Long> checkpoints = new HashMap<>();
         final Map<String, Outcome> latest = new ConcurrentHashMap<>();
-
-        @Override
-        public WatchState load(String watch) {
-            return inner.load(watch);
-        }
-
-        @Override
-        public Optional<String> lastApplied(String target) {
-            return inner.lastApplied(target);
-        }
 
         @Override
         public void commit(Batch batch) {

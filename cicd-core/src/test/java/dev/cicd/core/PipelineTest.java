@@ -1,5 +1,6 @@
 package dev.cicd.core;
 
+import dev.cicd.core.support.OverInMemory;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -726,17 +727,7 @@ class PipelineTest {
     /** The store {@code memory}, except that a batch matching {@code refuse} fails with {@code code}. */
     private static StateStore refusing(InMemoryStateStore memory, java.util.function.Predicate<StateStore.Batch> refuse,
             CicdException.Code code, String message) {
-        return new StateStore() {
-            @Override
-            public WatchState load(String watch) {
-                return memory.load(watch);
-            }
-
-            @Override
-            public Optional<String> lastApplied(String target) {
-                return memory.lastApplied(target);
-            }
-
+        return new OverInMemory(memory) {
             @Override
             public void commit(Batch batch) {
                 if (refuse.test(batch)) {

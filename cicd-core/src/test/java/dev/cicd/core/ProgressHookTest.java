@@ -1,5 +1,6 @@
 package dev.cicd.core;
 
+import dev.cicd.core.support.OverInMemory;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -90,27 +91,11 @@ class ProgressHookTest {
     }
 
     /** An in-memory store that hands progress reports to {@code onProgress}. */
-    private static final class ProgressStore implements StateStore {
-        private final InMemoryStateStore store = new InMemoryStateStore();
+    private static final class ProgressStore extends OverInMemory {
         private final java.util.function.Consumer<Progress> onProgress;
 
         ProgressStore(java.util.function.Consumer<Progress> onProgress) {
             this.onProgress = onProgress;
-        }
-
-        @Override
-        public WatchState load(String watch) {
-            return store.load(watch);
-        }
-
-        @Override
-        public void commit(Batch batch) {
-            store.commit(batch);
-        }
-
-        @Override
-        public Optional<String> lastApplied(String target) {
-            return store.lastApplied(target);
         }
 
         @Override

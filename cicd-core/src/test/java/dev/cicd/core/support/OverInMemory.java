@@ -7,7 +7,15 @@ import java.util.Optional;
 /** A test store over an {@link InMemoryStateStore}: override what the test changes, the rest is the in-memory store's. */
 public abstract class OverInMemory implements StateStore {
 
-    public final InMemoryStateStore inner = new InMemoryStateStore();
+    public final InMemoryStateStore inner;
+
+    protected OverInMemory() {
+        this(new InMemoryStateStore());
+    }
+
+    protected OverInMemory(InMemoryStateStore inner) {
+        this.inner = inner;
+    }
 
     @Override
     public WatchState load(String watch) {
