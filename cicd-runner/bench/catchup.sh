@@ -23,12 +23,8 @@ tarballs=("$@")
 [ ${#tarballs[@]} -gt 0 ] || tarballs=("$(ls "$root"/cicd-runner/target/cicd-*.tar.gz 2>/dev/null | head -1)")
 [ -f "${tarballs[0]}" ] || { echo "build first: mvn -o -q -DskipTests -pl cicd-runner -am package" >&2; exit 2; }
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/cicd-catchup.XXXXXX")
-etcd_pid=
-declare -A pid=()
 . "$(dirname "$0")/lib.sh"
-trap bench_cleanup EXIT
-trap 'exit 130' INT TERM
+bench_init catchup
 
 stop_etcd() { kill "$etcd_pid"; wait "$etcd_pid" || true; etcd_pid=; }
 # ticks PID...: CPU time (user + system, 1/100 s) of the processes, summed

@@ -1,7 +1,16 @@
 # Shared by the bench scripts (sourced, not run).
 
-# bench_cleanup: on exit, stops the runners in the associative array pid and etcd ($etcd_pid), and removes $work
-# unless KEEP=1. A script sets work, etcd_pid= and declare -A pid=() first, then: trap bench_cleanup EXIT.
+# bench_init NAME: a work directory (work=$TMPDIR/cicd-NAME.XXXXXX), no etcd (etcd_pid) nor runners (the
+# associative array pid) yet, and bench_cleanup on exit.
+bench_init() {
+  work=$(mktemp -d "${TMPDIR:-/tmp}/cicd-$1.XXXXXX")
+  etcd_pid=
+  declare -gA pid=()
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+
+# bench_cleanup: stops the runners in pid and etcd ($etcd_pid), and removes $work unless KEEP=1.
 bench_cleanup() {
   local r
   for r in "${!pid[@]}"; do kill "${pid[$r]}" 2>/dev/null || true; done

@@ -30,12 +30,8 @@ for i in $(seq 1 "$n_runners"); do runners+=("b$i"); done
 tarball=$(ls "$root"/cicd-runner/target/cicd-*.tar.gz 2>/dev/null | head -1)
 [ -n "$tarball" ] || { echo "build first: mvn -o -q -DskipTests -pl cicd-runner -am package" >&2; exit 2; }
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/cicd-shards.XXXXXX")
-etcd_pid=
-declare -A pid=()
 . "$(dirname "$0")/lib.sh"
-trap bench_cleanup EXIT
-trap 'exit 130' INT TERM
+bench_init shards
 
 unpack_dist "$work" "$tarball"
 start_etcd "$work"

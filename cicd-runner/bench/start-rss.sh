@@ -32,12 +32,8 @@ jar=$root/cicd-runner/target/cicd.jar
 tarball=$(ls "$root"/cicd-runner/target/cicd-*.tar.gz 2>/dev/null | head -1)
 [ -f "$jar" ] && [ -n "$tarball" ] || { echo "build first: mvn -B -q -DskipTests -pl cicd-runner -am package" >&2; exit 2; }
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/cicd-start-rss.XXXXXX")
-etcd_pid=
-declare -A pid=()
 . "$(dirname "$0")/lib.sh"
-trap bench_cleanup EXIT
-trap 'exit 130' INT TERM
+bench_init start-rss
 
 unpack_dist "$work" "$tarball"
 start_etcd "$work"
